@@ -1,0 +1,1 @@
+"""The search: compiled node searches specialised per game, and the Python driver."""

@@ -1,0 +1,195 @@
+"""The search driver: iterative deepening, aspiration windows, limits and the PV.
+
+``Searcher`` owns the arrays of one engine (table, killers, history) across moves
+of a game; each ``search`` deepens one ply at a time, starts each iteration from a
+window around the previous score (aspiration) and widens it on failure, and keeps
+the move of the last iteration that completed. Limits are checked inside the
+compiled search (nodes exactly, the clock and the stop flag every
+``context.POLL_INTERVAL`` nodes) and between iterations here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from searchprune.games.base import Game, GameError, State
+from searchprune.search import context as C
+from searchprune.search.build import build_searcher
+from searchprune.search.clock import monotonic_ns
+from searchprune.search.limits import Limit, PlayResult, SearchInfo
+from searchprune.search.tt import megabytes, new_table, tt_hashfull
+from searchprune.types import ALGORITHMS, INF, MATE, MATE_BOUND, MAX_PLY, MINIMAX, ONGOING
+
+#: Start aspiration windows from this depth on (shallower iterations are cheap).
+ASPIRATION_MIN_DEPTH = 3
+#: Stop deepening once this share of the time budget is spent: the next iteration
+#: typically costs several times the last, so starting it would mostly be wasted.
+TIME_SHARE_TO_START = 0.5
+
+
+class Searcher:
+    """One engine's search state for one game.
+
+    Keyword options switch the search's parts on or off so their effect can be
+    measured: ``tt``, ``hints`` (the game's ordering hints), ``killers``, ``history``
+    and ``aspiration``. ``algorithm`` is ``"minimax"``, ``"alphabeta"`` or
+    ``"negascout"``.
+    """
+
+    def __init__(
+        self,
+        game: Game,
+        *,
+        algorithm: str = "negascout",
+        tt_mb: float = 16,
+        tt: bool = True,
+        hints: bool = True,
+        killers: bool = True,
+        history: bool = True,
+        aspiration: bool = True,
+        aspiration_delta: int = 16,
+        evaluator: str | None = None,
+        params: np.ndarray | None = None,
+    ) -> None:
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"unknown algorithm {algorithm!r}: choose one of {', '.join(ALGORITHMS)}")
+        if aspiration_delta < 1:
+            raise ValueError(f"aspiration_delta must be at least 1, got {aspiration_delta}")
+        self.game = game
+        self.algorithm = algorithm
+        self.aspiration = aspiration and ALGORITHMS[algorithm] != MINIMAX
+        self.aspiration_delta = aspiration_delta
+        self.kernels = build_searcher(game, evaluator)
+        self.ctx = C.new_context(game.info.max_moves, game.info.move_space, new_table(tt_mb), params)
+        opts = self.ctx.opts
+        opts[C.OPT_TT] = int(tt)
+        opts[C.OPT_HINTS] = int(hints)
+        opts[C.OPT_KILLERS] = int(killers)
+        opts[C.OPT_HISTORY] = int(history)
+
+    @property
+    def tt_megabytes(self) -> float:
+        return megabytes(self.ctx.tt)
+
+    def clear(self) -> None:
+        """Forget everything learnt: table, killers, history (a new game)."""
+        self.ctx.tt[:] = 0
+        self.ctx.history[:] = 0
+        self.ctx.killers[:] = -1
+
+    def stop(self) -> None:
+        """Ask a running search to stop soon; safe to call from another thread."""
+        self.ctx.stop[0] = 1
+
+    def search(
+        self,
+        state: State,
+        limit: Limit | None = None,
+        *,
+        on_iteration: Callable[[SearchInfo], None] | None = None,
+    ) -> PlayResult:
+        """Search ``state`` (left unchanged) within ``limit``; return the best move found.
+
+        Raises ``GameError`` if the game is already over.
+        """
+        if self.game.status(state) != ONGOING:
+            raise GameError("the game is over: there is nothing to search")
+        limit = limit or Limit()
+        ctx = self.ctx
+        work = np.array(state, copy=True)
+        algorithm = np.int64(ALGORITHMS[self.algorithm])
+        ctx.opts[C.OPT_GEN] = ctx.opts[C.OPT_GEN] % 255 + 1
+        ctx.stats[:] = 0
+        ctx.stop[0] = 0
+        ctx.killers[:] = -1
+        ctx.history[:] >>= 1  # keep some of the last search's credit, but let it fade
+        start_ns = monotonic_ns()
+        deadline = start_ns + int(limit.time * 1e9) if limit.time else 0
+        max_depth = min(limit.depth or MAX_PLY - 1, MAX_PLY - 1)
+
+        iterations: list[SearchInfo] = []
+        interrupted = False
+        score = 0
+        for depth in range(1, max_depth + 1):
+            # Depth 1 ignores the limits so that there is always a move to return.
+            ctx.opts[C.OPT_NODE_LIMIT] = limit.nodes or 0 if depth > 1 else 0
+            ctx.opts[C.OPT_DEADLINE] = deadline if depth > 1 else 0
+            if depth == 1:
+                ctx.stop[0] = 0
+            evals_before = self._leaf_evals()
+            value = self._iterate(work, depth, score, algorithm, aspirate=bool(iterations))
+            if ctx.stats[C.ABORTED]:
+                interrupted = True
+                break
+            score = value
+            info = self._info(depth, score, start_ns, solved=self._leaf_evals() == evals_before)
+            iterations.append(info)
+            if on_iteration is not None:
+                on_iteration(info)
+            if self._done(info, limit, start_ns):
+                break
+        final = iterations[-1]
+        return PlayResult(move=final.pv[0], score=final.score, info=final, iterations=iterations, interrupted=interrupted)
+
+    # -- internals -----------------------------------------------------------------
+    def _iterate(self, work: State, depth: int, previous: int, algorithm: np.int64, aspirate: bool) -> int:
+        """One iteration: a root search, re-searched with wider windows until exact."""
+        ctx = self.ctx
+        delta = self.aspiration_delta
+        use_window = self.aspiration and aspirate and depth >= ASPIRATION_MIN_DEPTH and abs(previous) < MATE_BOUND
+        alpha, beta = (previous - delta, previous + delta) if use_window else (-INF, INF)
+        while True:
+            value = int(self.kernels.search_root(ctx, work, np.int64(depth), np.int64(alpha), np.int64(beta), algorithm))
+            if ctx.stats[C.ABORTED] or algorithm == MINIMAX:
+                return value
+            if value <= alpha and alpha > -INF:  # fail low: the true score is <= value
+                alpha = max(value - delta, -INF)
+            elif value >= beta and beta < INF:  # fail high: the true score is >= value
+                beta = min(value + delta, INF)
+            else:
+                return value
+            delta *= 2
+
+    def _leaf_evals(self) -> int:
+        return int(self.ctx.stats[C.EVALS])
+
+    def _info(self, depth: int, score: int, start_ns: int, *, solved: bool) -> SearchInfo:
+        stats = self.ctx.stats
+        pv_len = int(self.ctx.pv_len[0])
+        return SearchInfo(
+            depth=depth,
+            seldepth=int(stats[C.SELDEPTH]),
+            score=score,
+            nodes=int(stats[C.NODES]),
+            time=(monotonic_ns() - start_ns) / 1e9,
+            pv=[int(m) for m in self.ctx.pv[0, :pv_len]],
+            tt_probes=int(stats[C.TT_PROBES]),
+            tt_hits=int(stats[C.TT_HITS]),
+            tt_cutoffs=int(stats[C.TT_CUTOFFS]),
+            cutoffs=int(stats[C.CUTOFFS]),
+            first_cutoffs=int(stats[C.FIRST_CUTOFFS]),
+            hashfull=int(tt_hashfull(self.ctx.tt, self.ctx.opts[C.OPT_GEN])),
+            solved=solved,
+        )
+
+    def _done(self, info: SearchInfo, limit: Limit, start_ns: int) -> bool:
+        """Should deepening stop after this iteration?"""
+        if info.solved:
+            return True  # every leaf was a finished game: deeper search changes nothing
+        if abs(info.score) >= MATE_BOUND and MATE - abs(info.score) <= info.depth:
+            return True  # a forced result within the horizon: proven
+        if limit.nodes and info.nodes >= limit.nodes:
+            return True
+        if limit.time and (monotonic_ns() - start_ns) / 1e9 >= TIME_SHARE_TO_START * limit.time:
+            return True
+        return False
+
+
+def search(game: Game, state: State, limit: Limit | None = None, **options) -> PlayResult:
+    """One-shot search with a fresh ``Searcher`` (options as for ``Searcher``)."""
+    return Searcher(game, **options).search(state, limit)
+
+
+__all__ = ["Searcher", "search", "Limit", "PlayResult", "SearchInfo"]

@@ -1,0 +1,47 @@
+"""Plain negamax minimax: the reference every other search is checked against.
+
+TEMPLATE MODULE: the game's kernels (``gen_moves``, ``make``, ``unmake``,
+``terminal``, ``evaluate``) are globals bound by ``searchprune.search.build``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from searchprune.config import JIT
+from searchprune.search.context import ABORTED, EVALS, count_node, update_pv
+from searchprune.types import INF, MAX_PLY, ONGOING, terminal_score
+
+
+@njit(**JIT)
+def minimax(ctx, state: np.ndarray, depth: int, ply: int) -> int:
+    """Exact negamax value of ``state`` searched ``depth`` plies, side to move's view.
+
+    Every move is searched with no pruning, table or ordering, so the result is the
+    definition the other searches must reproduce. Returns 0 meaninglessly once
+    ``ctx.stats[ABORTED]`` is set; callers check it.
+    """
+    ctx.pv_len[ply] = ply
+    if count_node(ctx, ply):
+        return 0
+    status = terminal(state)  # noqa: F821
+    if status != ONGOING:
+        return terminal_score(status, ply)
+    if depth <= 0 or ply >= MAX_PLY:
+        ctx.stats[EVALS] += 1
+        return np.int64(evaluate(state, ctx.params))  # noqa: F821
+    moves = ctx.moves[ply]
+    n = gen_moves(state, moves)  # noqa: F821
+    best = -INF
+    for i in range(n):
+        move = moves[i]
+        make(state, move)  # noqa: F821
+        value = -minimax(ctx, state, depth - 1, ply + 1)
+        unmake(state, move)  # noqa: F821
+        if ctx.stats[ABORTED]:
+            return 0
+        if value > best:
+            best = value
+            update_pv(ctx, ply, move)
+    return best
