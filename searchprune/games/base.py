@@ -134,6 +134,10 @@ class Game(abc.ABC):
         """``ONGOING`` or the result for the side to move."""
         return int(self.kernels.terminal(state))
 
+    def plies_left(self, state: State) -> int:
+        """Upper bound on the plies the game can still last (caps the search depth)."""
+        return self.info.max_plies
+
     @abc.abstractmethod
     def side_to_move(self, state: State) -> int:
         """0 if the first player is to move, 1 otherwise."""

@@ -174,7 +174,9 @@ def unmake(state: np.ndarray, move: int) -> None:
     mask = state[MASK] ^ top
     state[MASK] = mask
     state[CURRENT] ^= mask
-    state[PLY] -= np.uint64(1)
+    ply = state[PLY] - np.uint64(1)
+    state[PLY] = ply
+    state[HISTORY + ply] = 0
 
 
 @njit(**JIT)
@@ -264,6 +266,9 @@ class Connect4(Game):
 
     def side_to_move(self, state: State) -> int:
         return int(state[PLY]) & 1
+
+    def plies_left(self, state: State) -> int:
+        return CELLS - int(state[PLY])
 
     def render(self, state: State, *, color: bool = False) -> str:
         current, mask, ply = int(state[CURRENT]), int(state[MASK]), int(state[PLY])

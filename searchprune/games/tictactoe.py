@@ -89,7 +89,9 @@ def make(state: np.ndarray, move: int) -> None:
 @njit(**JIT)
 def unmake(state: np.ndarray, move: int) -> None:
     state[move] = 0
-    state[PLY] -= 1
+    ply = state[PLY] - 1
+    state[PLY] = ply
+    state[HISTORY + ply] = 0
 
 
 @njit(**JIT)
@@ -181,6 +183,9 @@ class TicTacToe(Game):
 
     def side_to_move(self, state: State) -> int:
         return int(state[PLY]) & 1
+
+    def plies_left(self, state: State) -> int:
+        return 9 - int(state[PLY])
 
     def render(self, state: State, *, color: bool = False) -> str:
         marks = {1: "X", 2: "O"}

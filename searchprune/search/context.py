@@ -29,7 +29,7 @@ TT_CUTOFFS = 3  # nodes answered from the table without a search
 CUTOFFS = 4  # beta cutoffs
 FIRST_CUTOFFS = 5  # beta cutoffs by the first move searched
 SELDEPTH = 6  # deepest ply reached
-EVALS = 7  # leaves scored by the evaluator (0 in an iteration: the result is exact)
+EVALS = 7  # leaves scored by the evaluator
 ABORTED = 8  # 1 once a limit or the stop flag ended the search
 N_STATS = 9
 

@@ -107,7 +107,8 @@ class Searcher:
         ctx.history[:] >>= 1  # keep some of the last search's credit, but let it fade
         start_ns = monotonic_ns()
         deadline = start_ns + int(limit.time * 1e9) if limit.time else 0
-        max_depth = min(limit.depth or MAX_PLY - 1, MAX_PLY - 1)
+        # Deeper than the game can last finds nothing new.
+        max_depth = min(limit.depth or MAX_PLY - 1, MAX_PLY - 1, self.game.plies_left(state))
 
         iterations: list[SearchInfo] = []
         interrupted = False
@@ -118,13 +119,12 @@ class Searcher:
             ctx.opts[C.OPT_DEADLINE] = deadline if depth > 1 else 0
             if depth == 1:
                 ctx.stop[0] = 0
-            evals_before = self._leaf_evals()
             value = self._iterate(work, depth, score, algorithm, aspirate=bool(iterations))
             if ctx.stats[C.ABORTED]:
                 interrupted = True
                 break
             score = value
-            info = self._info(depth, score, start_ns, solved=self._leaf_evals() == evals_before)
+            info = self._info(depth, score, start_ns)
             iterations.append(info)
             if on_iteration is not None:
                 on_iteration(info)
@@ -152,10 +152,7 @@ class Searcher:
                 return value
             delta *= 2
 
-    def _leaf_evals(self) -> int:
-        return int(self.ctx.stats[C.EVALS])
-
-    def _info(self, depth: int, score: int, start_ns: int, *, solved: bool) -> SearchInfo:
+    def _info(self, depth: int, score: int, start_ns: int) -> SearchInfo:
         stats = self.ctx.stats
         pv_len = int(self.ctx.pv_len[0])
         return SearchInfo(
@@ -170,14 +167,12 @@ class Searcher:
             tt_cutoffs=int(stats[C.TT_CUTOFFS]),
             cutoffs=int(stats[C.CUTOFFS]),
             first_cutoffs=int(stats[C.FIRST_CUTOFFS]),
+            evals=int(stats[C.EVALS]),
             hashfull=int(tt_hashfull(self.ctx.tt, self.ctx.opts[C.OPT_GEN])),
-            solved=solved,
         )
 
     def _done(self, info: SearchInfo, limit: Limit, start_ns: int) -> bool:
         """Should deepening stop after this iteration?"""
-        if info.solved:
-            return True  # every leaf was a finished game: deeper search changes nothing
         if abs(info.score) >= MATE_BOUND and MATE - abs(info.score) <= info.depth:
             return True  # a forced result within the horizon: proven
         if limit.nodes and info.nodes >= limit.nodes:

@@ -46,8 +46,8 @@ class SearchInfo:
     tt_cutoffs: int = 0
     cutoffs: int = 0
     first_cutoffs: int = 0
+    evals: int = 0  # leaves scored by the evaluator
     hashfull: int = 0  # permille of the table written by this search
-    solved: bool = False  # no leaf was evaluated heuristically: the score is exact
 
     @property
     def nps(self) -> int:

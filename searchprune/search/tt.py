@@ -3,7 +3,7 @@
 Entry layout (``TT_ENTRY``, 16 bytes, four entries per 64-byte cache line, so a
 bucket never straddles a line)::
 
-    byte  0-3   check   uint32  low 32 bits of the mixed key (verifies the slot)
+    byte  0-3   check   uint32  high 32 bits of the mixed key (verifies the slot)
     byte  4-7   move    int32   best or refuting move, NO_MOVE if none
     byte  8-9   score   int16   node-relative score (types.value_to_tt)
     byte 10-11  depth   int16   remaining depth the score was searched to
@@ -11,11 +11,14 @@ bucket never straddles a line)::
     byte 13     gen     uint8   search generation that wrote it (ages old entries)
     byte 14-15  (padding from align=True)
 
-Indexing: the game's 64-bit key is first multiplied by a 64-bit odd constant
-(Fibonacci hashing, a bijection, so distinct keys stay distinct). The top bits of
-the product (bits 32 and up) pick the bucket and the low 32 bits are the check: games whose keys are
-small perfect numbers (Connect Four's ``current + mask``) then spread over the whole
-table instead of piling into the low buckets.
+Indexing: the game's 64-bit key is first mixed with MurmurHash3's 64-bit finaliser
+(``fmix64``: xor-shifts and two multiplies, a bijection with full avalanche, so
+distinct keys stay distinct and every output bit depends on every key bit). The low
+bits of the mix pick the bucket and the high 32 bits are the check. Games whose keys
+are small perfect numbers (Connect Four's ``current + mask``) thus spread over the
+whole table. A plain multiply is not enough: its product bit ``i`` depends only on
+key bits ``<= i``, so keys differing only in their top bits (Connect Four's last
+column) got the same bucket and check, and the search read another position's score.
 
 Replacement, per bucket: slot 0 is depth-preferred and slot 1 always-replace. A new
 result goes to slot 0 if slot 0 holds the same position, holds a result from an older
@@ -52,17 +55,23 @@ TT_ENTRY = np.dtype(
 )
 assert TT_ENTRY.itemsize == 16
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_LOW32 = np.uint64(0xFFFFFFFF)
+_FMIX_1 = np.uint64(0xFF51AFD7ED558CCD)
+_FMIX_2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+_S32 = np.uint64(32)
 
 
 def new_table(megabytes: float) -> np.ndarray:
-    """A zeroed table of at most ``megabytes`` MiB (a power of two of buckets, >= 2)."""
+    """A zeroed table of at most ``megabytes`` MiB (a power of two of buckets, >= 2).
+
+    It is a ``recarray`` view so that ``table[i].field`` also works in plain Python
+    (``NUMBA_DISABLE_JIT=1``); compiled, it is the same record array.
+    """
     if not megabytes > 0:
         raise ValueError(f"transposition table size must be positive, got {megabytes} MiB")
     entries = int(megabytes * 2**20) // TT_ENTRY.itemsize
     buckets = max(2, 1 << max(1, (entries // 2).bit_length() - 1))
-    return np.zeros(2 * buckets, dtype=TT_ENTRY)
+    return np.zeros(2 * buckets, dtype=TT_ENTRY).view(np.recarray)
 
 
 def megabytes(table: np.ndarray) -> float:
@@ -70,18 +79,28 @@ def megabytes(table: np.ndarray) -> float:
 
 
 @njit(**JIT)
+def mix(key: np.uint64) -> np.uint64:
+    """MurmurHash3 fmix64: a bijection on 64-bit ints with full avalanche."""
+    h = key ^ (key >> _S33)
+    h *= _FMIX_1
+    h ^= h >> _S33
+    h *= _FMIX_2
+    return h ^ (h >> _S33)
+
+
+@njit(**JIT)
 def _bucket(table: np.ndarray, h: np.uint64) -> int:
-    """First slot of the bucket for mixed key ``h`` (bits 32 and up; buckets <= 2**32)."""
+    """First slot of the bucket for mixed key ``h`` (its low bits; buckets <= 2**32)."""
     buckets = np.uint64(table.shape[0] >> 1)  # a power of two
-    return np.int64((h >> np.uint64(32)) & (buckets - np.uint64(1))) * 2
+    return np.int64(h & (buckets - np.uint64(1))) * 2
 
 
 @njit(**JIT)
 def tt_slot(table: np.ndarray, key: np.uint64) -> int:
     """Index of the entry holding ``key``, or -1."""
-    h = key * _GOLDEN
+    h = mix(key)
     base = _bucket(table, h)
-    check = np.uint32(h & _LOW32)
+    check = np.uint32(h >> _S32)
     for i in range(base, base + 2):
         if table[i].check == check and table[i].bound != BOUND_NONE:
             return i
@@ -91,9 +110,9 @@ def tt_slot(table: np.ndarray, key: np.uint64) -> int:
 @njit(**JIT)
 def tt_store(table: np.ndarray, key: np.uint64, move: int, score: int, depth: int, bound: int, gen: int) -> None:
     """Record a search result (``score`` already node-relative)."""
-    h = key * _GOLDEN
+    h = mix(key)
     base = _bucket(table, h)
-    check = np.uint32(h & _LOW32)
+    check = np.uint32(h >> _S32)
     first = table[base]
     if first.check == check or first.gen != gen or depth >= first.depth or first.bound == BOUND_NONE:
         slot = base

@@ -1,0 +1,240 @@
+"""The ``searchprune`` command line.
+
+Every command validates its input and turns a ``GameError`` or a bad option into a
+one-line error and a non-zero exit; results already produced are printed as they
+are made, so an error later in a batch does not take them back.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+
+from searchprune.games import GameError, get_game, names
+from searchprune.search.limits import Limit
+from searchprune.types import ALGORITHMS
+
+ALGORITHM_CHOICE = click.Choice(sorted(ALGORITHMS))
+
+
+def _game(name: str):
+    try:
+        return get_game(name)
+    except GameError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _limit(depth: int | None, seconds: float | None, nodes: int | None = None, default: Limit | None = None) -> Limit:
+    if depth is None and seconds is None and nodes is None:
+        return default or Limit(time=1.0)
+    try:
+        return Limit(depth=depth, time=seconds, nodes=nodes)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="searchprune")
+def main() -> None:
+    """Game-tree search engine: play, solve, benchmark."""
+
+
+@main.command("games")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per game.")
+def games_cmd(as_json: bool) -> None:
+    """List the registered games."""
+    for name in names():
+        info = get_game(name).info
+        if as_json:
+            click.echo(json.dumps({"name": name, "players": list(info.players), "max_moves": info.max_moves,
+                                   "max_plies": info.max_plies, "description": info.description}))
+        else:
+            click.echo(f"{name:<12} {info.description}")
+
+
+@main.command()
+@click.argument("game_name", metavar="GAME")
+@click.option("--side", type=click.Choice(["first", "second"]), default="first", show_default=True,
+              help="Which side you play.")
+@click.option("--depth", type=int, help="Engine strength: search depth in plies.")
+@click.option("--time", "seconds", type=float, help="Engine strength: seconds per move (default 1).")
+@click.option("--algorithm", type=ALGORITHM_CHOICE, default="negascout", show_default=True)
+@click.option("--hash", "tt_mb", type=float, default=16, show_default=True, help="Transposition table MiB.")
+@click.option("--position", default="", help="Start from this position (the game's notation, e.g. 4453).")
+@click.option("--color/--no-color", default=None, help="Colour the board (default: when stdout is a terminal).")
+def play(game_name: str, side: str, depth: int | None, seconds: float | None, algorithm: str, tt_mb: float,
+         position: str, color: bool | None) -> None:
+    """Play GAME against the engine in the terminal (moves may come from stdin)."""
+    from searchprune.play import PlayOptions, PlaySession
+
+    game = _game(game_name)
+    try:
+        state = game.parse_position(position)
+    except GameError as error:
+        raise click.UsageError(str(error)) from None
+    options = PlayOptions(
+        human_side=0 if side == "first" else 1,
+        limit=_limit(depth, seconds),
+        algorithm=algorithm,
+        tt_mb=tt_mb,
+        color=sys.stdout.isatty() if color is None else color,
+    )
+    PlaySession(game, options, sys.stdin, sys.stdout, state).run()
+
+
+@main.command()
+@click.argument("game_name", metavar="GAME")
+@click.argument("positions", nargs=-1)
+@click.option("--file", "files", type=click.File("r"), multiple=True,
+              help="Positions, one per line as in the test sets ('<moves> [expected score]').")
+@click.option("--weak", is_flag=True, help="Win/draw/loss only (score -1, 0 or 1).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per position.")
+def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, as_json: bool) -> None:
+    """Solve positions of GAME exactly (connect4)."""
+    game = _game(game_name)
+    if game_name != "connect4":
+        raise click.UsageError(f"no exact solver for {game_name!r} yet: solve supports connect4")
+    from searchprune.solvers.connect4 import Connect4Solver
+
+    jobs: list[tuple[str, int | None]] = [(p, None) for p in positions]
+    for handle in files:
+        for line in handle:
+            fields = line.split()
+            if fields:
+                expected = int(fields[1]) if len(fields) > 1 and fields[1].lstrip("-").isdigit() else None
+                jobs.append((fields[0], expected))
+    if not jobs:
+        raise click.UsageError("give at least one position, or --file")
+    solver = Connect4Solver()
+    failures = 0
+    for text, expected in jobs:
+        try:
+            state = game.parse_position(text)
+            solver.reset()
+            result = solver.solve(state, weak=weak)
+        except GameError as error:
+            failures += 1
+            if as_json:
+                click.echo(json.dumps({"position": text, "error": str(error)}))
+            else:
+                click.echo(f"error: {error}", err=True)
+            continue
+        best = [game.format_move(state, m) for m in result.best_moves]
+        record = {"position": text, "score": result.score, "best_moves": best, "nodes": result.nodes,
+                  "seconds": round(result.seconds, 6), "weak": weak}
+        if expected is not None:
+            record["expected"] = expected
+        if as_json:
+            click.echo(json.dumps(record))
+        else:
+            outcome = "draw" if result.score == 0 else ("win" if result.score > 0 else "loss")
+            click.echo(f"{text or '(start)'}  score {result.score:+d} ({outcome} for the side to move)  "
+                       f"best {' '.join(best)}  nodes {result.nodes:,}  {result.seconds:.4f} s")
+    if failures:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--game", "game_names", multiple=True, help="Only this game (repeatable).")
+@click.option("--signature", is_flag=True, help="Print only the bench signature (node counts).")
+@click.option("--algorithm", "algorithms", multiple=True, type=ALGORITHM_CHOICE, help="Only this algorithm.")
+@click.option("--runs", type=click.IntRange(1), default=5, show_default=True, help="Runs per measurement.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+def bench(game_names: tuple[str, ...], signature: bool, algorithms: tuple[str, ...], runs: int, as_json: bool) -> None:
+    """Bench signature and nodes/s per game and algorithm (medians after warm-up)."""
+    from searchprune import bench as B
+
+    selected = list(game_names) or sorted(B.SIGNATURE_POSITIONS)
+    for name in selected:
+        if name not in B.SIGNATURE_POSITIONS:
+            raise click.UsageError(f"no bench for game {name!r}: choose from {', '.join(sorted(B.SIGNATURE_POSITIONS))}")
+    signatures = {name: B.signature(name) for name in selected}
+    if signature:
+        if as_json:
+            click.echo(json.dumps(signatures))
+        else:
+            for name, nodes in signatures.items():
+                click.echo(f"{name:<12} {nodes}")
+        return
+    rows = []
+    for name in selected:
+        for algorithm in algorithms or sorted(ALGORITHMS):
+            rows.append(B.nodes_per_second(name, algorithm, runs=runs))
+    if as_json:
+        click.echo(json.dumps({"signature": signatures, "nps": [r.as_dict() for r in rows]}))
+        return
+    click.echo(f"{'game':<12} {'algorithm':<10} {'depth':>5} {'nodes':>12} {'median s':>9} {'M nodes/s':>10}")
+    for r in rows:
+        click.echo(f"{r.game:<12} {r.algorithm:<10} {r.depth:>5} {r.nodes:>12,} {r.median_seconds:>9.3f} {r.nps / 1e6:>10.2f}")
+    for name, nodes in signatures.items():
+        click.echo(f"signature {name}: {nodes}")
+
+
+@main.command()
+@click.argument("game_names", nargs=-1, metavar="[GAME]...")
+def warmup(game_names: tuple[str, ...]) -> None:
+    """Compile (or load from the cache) the search for each game, so play starts fast."""
+    from searchprune.search.driver import Searcher
+
+    for name in game_names or names():
+        game = _game(name)
+        start = time.perf_counter()
+        Searcher(game).search(game.new_state(), Limit(depth=2))
+        if name == "connect4":
+            from searchprune.solvers.connect4 import Connect4Solver
+
+            Connect4Solver(tt_log2=10).solve(game.parse_position("4453"))
+        click.echo(f"{name:<12} ready in {time.perf_counter() - start:.2f} s")
+
+
+@main.command()
+@click.argument("game_name", metavar="GAME")
+@click.argument("position", default="")
+@click.option("--depth", type=int, help="Search depth in plies.")
+@click.option("--time", "seconds", type=float, help="Seconds to search.")
+@click.option("--nodes", type=int, help="Nodes to search.")
+@click.option("--algorithm", type=ALGORITHM_CHOICE, default="negascout", show_default=True)
+@click.option("--hash", "tt_mb", type=float, default=16, show_default=True, help="Transposition table MiB.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per iteration.")
+def analyse(game_name: str, position: str, depth, seconds, nodes, algorithm: str, tt_mb: float, as_json: bool) -> None:
+    """Search POSITION of GAME and print each iteration (depth, score, nodes, PV)."""
+    from searchprune.search.driver import Searcher
+    from searchprune.types import format_score
+
+    game = _game(game_name)
+    try:
+        state = game.parse_position(position)
+        searcher = Searcher(game, algorithm=algorithm, tt_mb=tt_mb)
+    except (GameError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    limit = _limit(depth, seconds, nodes)
+
+    def pv_text(pv: list[int]) -> str:
+        work = state.copy()
+        words = []
+        for move in pv:
+            words.append(game.format_move(work, move))
+            game.play(work, move)
+        return " ".join(words)
+
+    def report(info) -> None:
+        if as_json:
+            click.echo(json.dumps(dict(info.as_dict(), pv=pv_text(info.pv).split())))
+        else:
+            click.echo(f"depth {info.depth:>3}  score {format_score(info.score):>12}  nodes {info.nodes:>12,}  "
+                       f"{info.time:7.3f} s  {info.nps / 1e6:6.2f} Mn/s  tt {info.tt_hit_rate:4.0%}  "
+                       f"first-cut {info.first_cutoff_rate:4.0%}  pv {pv_text(info.pv)}")
+
+    try:
+        result = searcher.search(state, limit, on_iteration=report)
+    except GameError as error:
+        raise click.UsageError(str(error)) from None
+    if not as_json:
+        click.echo(f"bestmove {game.format_move(state, result.move)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""A game between a person at the terminal and the engine.
+
+The session reads commands line by line from any text stream, so the same code
+serves a person at a terminal and a test feeding stdin. Nothing typed can lose the
+game: a bad move gets a one-line reason and the prompt again, and quitting (or the
+input ending) prints the position in the game's notation so it can be resumed with
+``--position``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TextIO
+
+from searchprune.games.base import Game, GameError, State
+from searchprune.search.driver import Searcher
+from searchprune.search.limits import Limit, PlayResult
+from searchprune.types import ONGOING, format_score
+
+HELP = "commands: a move, 'hint', 'undo', 'quit' (or 'help')"
+
+
+@dataclass
+class PlayOptions:
+    human_side: int = 0  # 0: the person moves first
+    limit: Limit = Limit(time=1.0)
+    algorithm: str = "negascout"
+    tt_mb: float = 16
+    color: bool = False
+
+
+class PlaySession:
+    """One game; ``run`` returns the final state."""
+
+    def __init__(self, game: Game, options: PlayOptions, inp: TextIO, out: TextIO, state: State | None = None) -> None:
+        self.game = game
+        self.options = options
+        self.inp = inp
+        self.out = out
+        self.state = game.new_state() if state is None else state
+        self.played: list[int] = []  # moves made in this session, for undo
+        self.searcher = Searcher(game, algorithm=options.algorithm, tt_mb=options.tt_mb)
+
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def show(self) -> None:
+        self.say(self.game.render(self.state, color=self.options.color))
+
+    def engine_move(self) -> None:
+        result = self.searcher.search(self.state, self.options.limit)
+        text = self.game.format_move(self.state, result.move)
+        self.game.play(self.state, result.move)
+        self.played.append(result.move)
+        self.say(f"Engine plays {text}   ({self.describe(result)})")
+
+    def describe(self, result: PlayResult) -> str:
+        info = result.info
+        return (
+            f"score {format_score(result.score)}, depth {info.depth}, nodes {info.nodes:,}, "
+            f"{info.time:.2f} s, {info.nps / 1e6:.2f} M nodes/s"
+        )
+
+    def hint(self) -> None:
+        result = self.searcher.search(self.state, self.options.limit)
+        self.say(f"Hint: {self.game.format_move(self.state, result.move)}   ({self.describe(result)})")
+
+    def undo(self) -> None:
+        # Take back the engine's reply and the person's move, so it is the person's turn again.
+        count = 2 if self.game.side_to_move(self.state) == self.options.human_side else 1
+        if len(self.played) < count:
+            self.say("Nothing to undo.")
+            return
+        for _ in range(count):
+            self.game.undo(self.state, self.played.pop())
+        self.show()
+
+    def run(self) -> State:
+        names = self.game.info.players
+        side = self.options.human_side
+        self.say(f"{self.game.info.name}: you play {names[side]} ({'first' if side == 0 else 'second'}). {HELP}.")
+        self.show()
+        while self.game.status(self.state) == ONGOING:
+            if self.game.side_to_move(self.state) != side:
+                self.engine_move()
+                self.show()
+                continue
+            self.out.write(f"Your move ({names[side]}): ")
+            self.out.flush()
+            line = self.inp.readline()
+            if not line:  # input ended: leave as if 'quit'
+                self.say()
+                return self.quit()
+            command = line.strip().lower()
+            if not command:
+                continue
+            if command in ("quit", "q", "exit"):
+                return self.quit()
+            if command in ("help", "?"):
+                self.say(HELP)
+                continue
+            if command == "hint":
+                self.hint()
+                continue
+            if command == "undo":
+                self.undo()
+                continue
+            try:
+                move = self.game.parse_move(self.state, command)
+            except GameError as error:
+                self.say(f"Error: {error}")
+                continue
+            self.game.play(self.state, move)
+            self.played.append(move)
+            self.show()
+        self.say(self.game.result_text(self.state))
+        self.say(f"Game: {self.game.format_position(self.state)}")
+        return self.state
+
+    def quit(self) -> State:
+        position = self.game.format_position(self.state)
+        self.say(f"Game left unfinished. Resume with: searchprune play {self.game.info.name} --side {'first' if self.options.human_side == 0 else 'second'} --position '{position}'")
+        return self.state

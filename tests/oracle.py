@@ -1,0 +1,103 @@
+"""Independent references the tests compare the engine with.
+
+Nothing here uses the engine's search, and the game references use no bitboards:
+plain lists and loops, slow and obviously right.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from searchprune.types import DRAW, INF, LOSS, ONGOING, terminal_score
+
+PARAMS = np.zeros(1)
+
+
+def negamax(game, state, depth: int, ply: int = 0) -> int:
+    """The ten-line pure-Python negamax: the value every search must reproduce."""
+    status = int(game.kernels.terminal(state))
+    if status != ONGOING:
+        return terminal_score(status, ply)
+    if depth == 0:
+        return int(game.kernels.evaluate(state, PARAMS))
+    best = -INF
+    for move in game.legal_moves(state):
+        game.kernels.make(state, np.int64(move))
+        best = max(best, -negamax(game, state, depth - 1, ply + 1))
+        game.kernels.unmake(state, np.int64(move))
+    return best
+
+
+class NaiveTicTacToe:
+    """3x3 board as a list; moves are cells 0..8."""
+
+    LINES = [(0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6)]
+
+    def __init__(self) -> None:
+        self.cells = [0] * 9
+        self.turn = 1
+
+    def won(self, piece: int) -> bool:
+        return any(all(self.cells[c] == piece for c in line) for line in self.LINES)
+
+    def status(self) -> int:
+        if self.won(3 - self.turn):
+            return LOSS
+        return DRAW if all(self.cells) else ONGOING
+
+    def moves(self) -> list[int]:
+        return [c for c in range(9) if self.cells[c] == 0] if self.status() == ONGOING else []
+
+    def play(self, move: int) -> None:
+        self.cells[move] = self.turn
+        self.turn = 3 - self.turn
+
+
+class NaiveConnect4:
+    """6 rows x 7 columns as nested lists; row 0 is the bottom; moves are columns 0..6."""
+
+    def __init__(self) -> None:
+        self.grid = [[0] * 7 for _ in range(6)]
+        self.turn = 1
+        self.plies = 0
+
+    def won(self, piece: int) -> bool:
+        g = self.grid
+        for r in range(6):
+            for c in range(7):
+                for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
+                    cells = [(r + i * dr, c + i * dc) for i in range(4)]
+                    if all(0 <= rr < 6 and 0 <= cc < 7 and g[rr][cc] == piece for rr, cc in cells):
+                        return True
+        return False
+
+    def status(self) -> int:
+        if self.won(3 - self.turn):
+            return LOSS
+        return DRAW if self.plies == 42 else ONGOING
+
+    def moves(self) -> list[int]:
+        if self.status() != ONGOING:
+            return []
+        return [c for c in range(7) if self.grid[5][c] == 0]
+
+    def play(self, move: int) -> None:
+        row = next(r for r in range(6) if self.grid[r][move] == 0)
+        self.grid[row][move] = self.turn
+        self.turn = 3 - self.turn
+        self.plies += 1
+
+
+#: Every registered game needs a naive reference here (a test checks it).
+REFERENCES = {"tictactoe": NaiveTicTacToe, "connect4": NaiveConnect4}
+
+
+def random_position(game, rng, min_plies: int = 0, max_plies: int = 10):
+    """A random ongoing position reached by random legal moves (None if the game ended)."""
+    state = game.new_state()
+    for _ in range(int(rng.integers(min_plies, max_plies + 1))):
+        moves = game.legal_moves(state)
+        if not moves:
+            break
+        game.play(state, moves[int(rng.integers(len(moves)))])
+    return state if game.status(state) == ONGOING else None
