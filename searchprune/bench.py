@@ -21,7 +21,8 @@ from searchprune.search.limits import Limit
 #: Per game: (positions in the game's notation, depth). Changing these changes the signature.
 SIGNATURE_POSITIONS: dict[str, tuple[tuple[str, ...], int]] = {
     "tictactoe": (("", "5", "51", "159", "1526"), 9),
-    "connect4": (("", "4453", "44444", "3344552", "4455667711", "1122334455", "4444333322"), 10),
+    "connect4": (("", "4453", "44444", "334455", "4455661", "1122336655", "4444333322",
+                  "7422341735647741166133573473242566"), 10),
 }
 #: Depth per algorithm for the nodes/s measurement (minimax has no pruning).
 NPS_DEPTH: dict[str, dict[str, int]] = {
