@@ -11,16 +11,14 @@ from numba import njit
 from searchprune.config import JIT
 from searchprune.search.context import (
     ABORTED,
-    EVALS,
     CUTOFFS,
     FIRST_CUTOFFS,
     OPT_TT,
-    count_node,
     update_pv,
 )
 from searchprune.search.history import note_cutoff
 from searchprune.search.tt import probe_node, store_node
-from searchprune.types import INF, MAX_PLY, NO_MOVE, ONGOING, terminal_score
+from searchprune.types import INF, NO_MOVE
 
 
 @njit(**JIT)
@@ -36,15 +34,9 @@ def alphabeta(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
     Scores are from the side to move. Returns 0 meaninglessly once the search is
     aborted (``ctx.stats[ABORTED]``); callers check it.
     """
-    ctx.pv_len[ply] = ply
-    if count_node(ctx, ply):
-        return 0
-    status = terminal(state)  # noqa: F821
-    if status != ONGOING:
-        return terminal_score(status, ply)
-    if depth <= 0 or ply >= MAX_PLY:
-        ctx.stats[EVALS] += 1
-        return np.int64(evaluate(state, ctx.params))  # noqa: F821
+    done, value = enter_node(ctx, state, depth, ply)  # noqa: F821
+    if done:
+        return value
 
     use_tt = ctx.opts[OPT_TT] != 0
     tt_move = NO_MOVE

@@ -10,8 +10,8 @@ import numpy as np
 from numba import njit
 
 from searchprune.config import JIT
-from searchprune.search.context import ABORTED, EVALS, count_node, update_pv
-from searchprune.types import INF, MAX_PLY, ONGOING, terminal_score
+from searchprune.search.context import ABORTED, update_pv
+from searchprune.types import INF
 
 
 @njit(**JIT)
@@ -22,15 +22,9 @@ def minimax(ctx, state: np.ndarray, depth: int, ply: int) -> int:
     definition the other searches must reproduce. Returns 0 meaninglessly once
     ``ctx.stats[ABORTED]`` is set; callers check it.
     """
-    ctx.pv_len[ply] = ply
-    if count_node(ctx, ply):
-        return 0
-    status = terminal(state)  # noqa: F821
-    if status != ONGOING:
-        return terminal_score(status, ply)
-    if depth <= 0 or ply >= MAX_PLY:
-        ctx.stats[EVALS] += 1
-        return np.int64(evaluate(state, ctx.params))  # noqa: F821
+    done, value = enter_node(ctx, state, depth, ply)  # noqa: F821
+    if done:
+        return value
     moves = ctx.moves[ply]
     n = gen_moves(state, moves)  # noqa: F821
     best = -INF
