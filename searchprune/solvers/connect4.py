@@ -52,6 +52,7 @@ from searchprune.types import ONGOING
 
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
+_BOARD = int(BOARD)
 
 #: Bounds of any score the negamax can return (Pons' ``Position::MIN_SCORE``/``MAX_SCORE``).
 MIN_SCORE = -(CELLS // 2) + 3
@@ -209,13 +210,26 @@ def _negamax(current, mask, moves, alpha, beta, tt_keys, tt_vals, tt_size, tt_in
     while n > 0:
         n -= 1
         move = poss & column_mask(sort_buf[moves, n] & 7)
-        score = -_negamax(child_current, mask | move, moves + 1, -beta, -alpha, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes)
+        score = -_negamax(
+            child_current,
+            mask | move,
+            moves + 1,
+            -beta,
+            -alpha,
+            tt_keys,
+            tt_vals,
+            tt_size,
+            tt_inv,
+            tt_low,
+            tt_tag,
+            sort_buf,
+            nodes,
+        )
         if score >= beta:
             tt_keys[slot] = partial
             tt_vals[slot] = np.uint8(score + _LOWER_OFFSET)
             return score
-        if score > alpha:
-            alpha = score
+        alpha = max(alpha, score)
 
     tt_keys[slot] = partial
     tt_vals[slot] = np.uint8(alpha + _UPPER_OFFSET)
@@ -254,7 +268,9 @@ def _solve(current, mask, moves, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low
             med = _tdiv2(lo)
         elif med >= 0 and _tdiv2(hi) > med:
             med = _tdiv2(hi)
-        r = _negamax(current, mask, moves, med, med + 1, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes)
+        r = _negamax(
+            current, mask, moves, med, med + 1, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes
+        )
         if r <= med:
             hi = r
         else:
@@ -263,7 +279,9 @@ def _solve(current, mask, moves, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low
 
 
 @njit(**JIT)
-def _best_moves(current, mask, moves, score, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes, out):
+def _best_moves(
+    current, mask, moves, score, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes, out
+):
     """Write into ``out`` every column whose value equals ``score`` (the root's); return how many.
 
     ``score`` is exact (strong) or -1/0/1 (weak). Each candidate costs one null-window
@@ -298,11 +316,65 @@ def _best_moves(current, mask, moves, score, weak, tt_keys, tt_vals, tt_size, tt
                 out[n] = col
                 n += 1
             continue
-        r = _negamax(child_current, child_mask, moves + 1, -score, -score + 1, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes)
+        r = _negamax(
+            child_current,
+            child_mask,
+            moves + 1,
+            -score,
+            -score + 1,
+            tt_keys,
+            tt_vals,
+            tt_size,
+            tt_inv,
+            tt_low,
+            tt_tag,
+            sort_buf,
+            nodes,
+        )
         if r <= -score:
             out[n] = col
             n += 1
     return n
+
+
+@njit(**JIT)
+def _solve_state(state, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes):
+    """``_solve`` on a state array (one call from Python: no scalar boxing)."""
+    return _solve(
+        state[CURRENT],
+        state[MASK],
+        np.int64(state[PLY]),
+        weak,
+        tt_keys,
+        tt_vals,
+        tt_size,
+        tt_inv,
+        tt_low,
+        tt_tag,
+        sort_buf,
+        nodes,
+    )
+
+
+@njit(**JIT)
+def _best_moves_state(state, score, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes, out):
+    """``_best_moves`` on a state array."""
+    return _best_moves(
+        state[CURRENT],
+        state[MASK],
+        np.int64(state[PLY]),
+        score,
+        weak,
+        tt_keys,
+        tt_vals,
+        tt_size,
+        tt_inv,
+        tt_low,
+        tt_tag,
+        sort_buf,
+        nodes,
+        out,
+    )
 
 
 @dataclass(frozen=True)
@@ -339,6 +411,10 @@ class Connect4Solver:
         self._inv = np.float64(1.0 / self.tt_size)
         self._keys = np.zeros(self.tt_size, dtype=np.uint32)
         self._vals = np.zeros(self.tt_size, dtype=np.uint8)
+        # np.zeros maps the pages lazily; write them now (as Pons' constructor does) so
+        # that first touches do not page-fault inside timed solves.
+        self._keys.fill(0)
+        self._vals.fill(0)
         # Partial keys: the low ``49 - tt_log2`` key bits identify a key within its slot
         # (Chinese remainder theorem, as size > 2**tt_log2); the spare high bits of the
         # uint32 hold a generation tag, so reset() is usually just a new tag.
@@ -373,17 +449,16 @@ class Connect4Solver:
     # -- validation -------------------------------------------------------------------
 
     @staticmethod
-    def _unpack(state) -> tuple[np.uint64, np.uint64, np.int64]:
+    def _check(state) -> None:
+        """Raise ``GameError`` unless ``state`` is a consistent, unfinished Connect Four state."""
         if not isinstance(state, np.ndarray) or state.dtype != np.uint64 or state.shape != (STATE_SIZE,):
             raise GameError(f"expected a Connect Four state (uint64 array of {STATE_SIZE}), got {type(state).__name__}")
-        current, mask, ply = int(state[CURRENT]), int(state[MASK]), int(state[PLY])
-        if mask & ~int(BOARD) or current & ~mask or ply != mask.bit_count():
+        current, mask, ply = state[:3].tolist()
+        if mask & ~_BOARD or current & ~mask or ply != mask.bit_count():
             raise GameError("inconsistent Connect Four state: stones, side to move and ply count disagree")
-        status = terminal(state)
-        if status != ONGOING:
+        if terminal(state) != ONGOING:
             what = "a draw (the board is full)" if ply == CELLS else "won by the player who just moved"
             raise GameError(f"cannot solve a finished Connect Four game: the position is {what}")
-        return np.uint64(current), np.uint64(mask), np.int64(ply)
 
     # -- API ----------------------------------------------------------------------------
 
@@ -392,9 +467,20 @@ class Connect4Solver:
 
         For ``weak=True`` the score is -1, 0 or 1.
         """
-        current, mask, ply = self._unpack(state)
+        self._check(state)
         self._nodes[0] = 0
-        s = _solve(current, mask, ply, bool(weak), self._keys, self._vals, self._size, self._inv, self._low, self._tag, self._sort, self._nodes)
+        s = _solve_state(
+            state,
+            bool(weak),
+            self._keys,
+            self._vals,
+            self._size,
+            self._inv,
+            self._low,
+            self._tag,
+            self._sort,
+            self._nodes,
+        )
         if weak:
             s = (s > 0) - (s < 0)
         return int(s), int(self._nodes[0])
@@ -405,16 +491,22 @@ class Connect4Solver:
         Does not reset the table (see the class docstring).
         """
         start = time.perf_counter()
-        current, mask, ply = self._unpack(state)
-        self._nodes[0] = 0
-        s = int(_solve(current, mask, ply, bool(weak), self._keys, self._vals, self._size, self._inv, self._low, self._tag, self._sort, self._nodes))
-        if weak:
-            s = (s > 0) - (s < 0)
+        s, _ = self.score(state, weak=weak)  # resets the node counter, not the table
         best: list[int] = []
         if best_moves:
-            n = _best_moves(
-                current, mask, ply, np.int64(s), bool(weak),
-                self._keys, self._vals, self._size, self._inv, self._low, self._tag, self._sort, self._nodes, self._out,
+            n = _best_moves_state(
+                state,
+                np.int64(s),
+                bool(weak),
+                self._keys,
+                self._vals,
+                self._size,
+                self._inv,
+                self._low,
+                self._tag,
+                self._sort,
+                self._nodes,
+                self._out,
             )
             best = sorted(int(c) for c in self._out[:n])
         return SolveResult(score=s, best_moves=best, nodes=int(self._nodes[0]), seconds=time.perf_counter() - start)
