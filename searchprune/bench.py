@@ -23,11 +23,13 @@ SIGNATURE_POSITIONS: dict[str, tuple[tuple[str, ...], int]] = {
     "tictactoe": (("", "5", "51", "159", "1526"), 9),
     "connect4": (("", "4453", "44444", "334455", "4455661", "1122336655", "4444333322",
                   "7422341735647741166133573473242566"), 10),
+    "othello": (("", "f5d6c3d3c4", "f5f6e6f4e3c5c4", "f5d6c5f4e3f6"), 7),
 }
 #: Depth per algorithm for the nodes/s measurement (minimax has no pruning).
 NPS_DEPTH: dict[str, dict[str, int]] = {
     "tictactoe": {"minimax": 9, "alphabeta": 9, "negascout": 9},
     "connect4": {"minimax": 6, "alphabeta": 12, "negascout": 12},
+    "othello": {"minimax": 5, "alphabeta": 8, "negascout": 8},
 }
 
 

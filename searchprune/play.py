@@ -86,6 +86,12 @@ class PlaySession:
                 self.engine_move()
                 self.show()
                 continue
+            legal = self.game.legal_moves(self.state)
+            if len(legal) == 1 and self.game.format_move(self.state, legal[0]) == "pass":
+                self.say(f"{names[side]} has no legal move and must pass.")
+                self.game.play(self.state, legal[0])
+                self.played.append(legal[0])
+                continue
             self.out.write(f"Your move ({names[side]}): ")
             self.out.flush()
             line = self.inp.readline()

@@ -88,8 +88,56 @@ class NaiveConnect4:
         self.plies += 1
 
 
+class NaiveOthello:
+    """8x8 board as a list of lists; moves are squares 0..63 (8 * rank + file) or 64 (pass)."""
+
+    DIRS = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
+
+    def __init__(self) -> None:
+        self.grid = [[0] * 8 for _ in range(8)]
+        self.grid[3][3] = self.grid[4][4] = 2  # white on d4, e5
+        self.grid[3][4] = self.grid[4][3] = 1  # black on e4, d5
+        self.turn = 1
+
+    def _flips(self, who: int, r: int, c: int) -> list:
+        if self.grid[r][c]:
+            return []
+        out = []
+        for dr, dc in self.DIRS:
+            line, rr, cc = [], r + dr, c + dc
+            while 0 <= rr < 8 and 0 <= cc < 8 and self.grid[rr][cc] == 3 - who:
+                line.append((rr, cc))
+                rr, cc = rr + dr, cc + dc
+            if line and 0 <= rr < 8 and 0 <= cc < 8 and self.grid[rr][cc] == who:
+                out += line
+        return out
+
+    def _placements(self, who: int) -> list[int]:
+        return [8 * r + c for r in range(8) for c in range(8) if self._flips(who, r, c)]
+
+    def status(self) -> int:
+        if self._placements(self.turn) or self._placements(3 - self.turn):
+            return ONGOING
+        mine = sum(row.count(self.turn) for row in self.grid)
+        theirs = sum(row.count(3 - self.turn) for row in self.grid)
+        return LOSS if mine < theirs else (DRAW if mine == theirs else 1)
+
+    def moves(self) -> list[int]:
+        if self.status() != ONGOING:
+            return []
+        return self._placements(self.turn) or [64]
+
+    def play(self, move: int) -> None:
+        if move != 64:
+            r, c = divmod(move, 8)
+            for rr, cc in self._flips(self.turn, r, c):
+                self.grid[rr][cc] = self.turn
+            self.grid[r][c] = self.turn
+        self.turn = 3 - self.turn
+
+
 #: Every registered game needs a naive reference here (a test checks it).
-REFERENCES = {"tictactoe": NaiveTicTacToe, "connect4": NaiveConnect4}
+REFERENCES = {"tictactoe": NaiveTicTacToe, "connect4": NaiveConnect4, "othello": NaiveOthello}
 
 
 def random_position(game, rng, min_plies: int = 0, max_plies: int = 10):

@@ -14,6 +14,7 @@ from searchprune.games.base import Game, GameError
 _BUILTIN: dict[str, str] = {
     "tictactoe": "searchprune.games.tictactoe:TicTacToe",
     "connect4": "searchprune.games.connect4:Connect4",
+    "othello": "searchprune.games.othello:Othello",
 }
 _REGISTRY: dict[str, str] = dict(_BUILTIN)
 _INSTANCES: dict[str, Game] = {}

@@ -5,13 +5,13 @@ globals; closures over dispatchers and jitclass compile fine but never hit the d
 cache, and a cached function that inlined another module's code is not invalidated
 when that module changes (numba#6264, #6522, #8359). So the search is written once as
 template modules (``node``, ``ordering``, ``minimax``, ``alphabeta``, ``negascout``,
-``root``)
+``root``, ``perft``)
 whose game calls are free names, and ``build_searcher`` writes a small module that
 binds those names by import and then holds the templates' source::
 
     from searchprune.games.connect4 import gen_moves, make, unmake, terminal, key, order_hint
     from searchprune.games.connect4 import evaluate as evaluate
-    <node.py> <ordering.py> <minimax.py> <alphabeta.py> <negascout.py> <root.py>
+    <node.py> <ordering.py> <minimax.py> <alphabeta.py> <negascout.py> <root.py> <perft.py>
 
 Its file name carries a digest of every source it depends on (templates, search
 helpers, the game's and the evaluator's modules, the Numba version), so editing any
@@ -38,11 +38,12 @@ from searchprune.games.base import KERNELS, Game
 _SEARCH_DIR = Path(__file__).resolve().parent
 _PACKAGE_DIR = _SEARCH_DIR.parent
 #: Template modules, in the order their source is pasted.
-TEMPLATES = ("node", "ordering", "minimax", "alphabeta", "negascout", "root")
+TEMPLATES = ("node", "ordering", "minimax", "alphabeta", "negascout", "root", "perft")
 #: Modules the templates import; a change in any of them must recompile the search.
 HELPERS = (
     _PACKAGE_DIR / "config.py",
     _PACKAGE_DIR / "types.py",
+    _PACKAGE_DIR / "hashing.py",
     _SEARCH_DIR / "clock.py",
     _SEARCH_DIR / "context.py",
     _SEARCH_DIR / "history.py",

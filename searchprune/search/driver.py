@@ -79,6 +79,12 @@ class Searcher:
         self.ctx.history[:] = 0
         self.ctx.killers[:] = -1
 
+    def perft(self, state: State, depth: int) -> int:
+        """Leaf count of the legal-move tree ``depth`` plies deep (``state`` unchanged)."""
+        if not 0 <= depth <= MAX_PLY:
+            raise ValueError(f"perft depth must be 0..{MAX_PLY}, got {depth}")
+        return int(self.kernels.perft(self.ctx, np.array(state, copy=True), np.int64(depth), np.int64(0)))
+
     def stop(self) -> None:
         """Ask a running search to stop soon; safe to call from another thread."""
         self.ctx.stop[0] = 1

@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit
 
 from searchprune.config import JIT
+from searchprune.hashing import mix
 from searchprune.search.context import OPT_GEN, TT_CUTOFFS, TT_HITS, TT_PROBES
 from searchprune.types import (
     BOUND_EXACT,
@@ -55,9 +56,6 @@ TT_ENTRY = np.dtype(
 )
 assert TT_ENTRY.itemsize == 16
 
-_FMIX_1 = np.uint64(0xFF51AFD7ED558CCD)
-_FMIX_2 = np.uint64(0xC4CEB9FE1A85EC53)
-_S33 = np.uint64(33)
 _S32 = np.uint64(32)
 
 
@@ -76,16 +74,6 @@ def new_table(megabytes: float) -> np.ndarray:
 
 def megabytes(table: np.ndarray) -> float:
     return table.nbytes / 2**20
-
-
-@njit(**JIT)
-def mix(key: np.uint64) -> np.uint64:
-    """MurmurHash3 fmix64: a bijection on 64-bit ints with full avalanche."""
-    h = key ^ (key >> _S33)
-    h *= _FMIX_1
-    h ^= h >> _S33
-    h *= _FMIX_2
-    return h ^ (h >> _S33)
 
 
 @njit(**JIT)
