@@ -27,9 +27,10 @@ def _game(name: str):
         raise click.UsageError(str(error)) from None
 
 
-def _limit(depth: int | None, seconds: float | None, nodes: int | None = None, default: Limit | None = None) -> Limit:
+def _limit(depth: int | None, seconds: float | None, nodes: int | None = None) -> Limit:
+    """The limit the options ask for; one second a move when none is given."""
     if depth is None and seconds is None and nodes is None:
-        return default or Limit(time=1.0)
+        return Limit(time=1.0)
     try:
         return Limit(depth=depth, time=seconds, nodes=nodes)
     except ValueError as error:

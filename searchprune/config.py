@@ -32,9 +32,6 @@ JIT: dict = dict(cache=True, nogil=True, boundscheck=False, error_model="numpy",
 #: Kernels that allocate arrays (set-up code, never called per node).
 JIT_ALLOC: dict = dict(cache=True, nogil=True, boundscheck=False, error_model="numpy")
 
-#: For floating-point heavy kernels (network inference) where reassociation is fine.
-JIT_FAST: dict = dict(JIT, fastmath=True)
-
 
 def cache_dir() -> Path:
     """Per-user folder for generated, game-specialised search modules.

@@ -64,11 +64,6 @@ def value_from_tt(value: int, ply: int) -> int:
     return value
 
 
-def is_win_score(value: int) -> bool:
-    """True if ``value`` is a forced win or loss score."""
-    return abs(value) >= MATE_BOUND
-
-
 def format_score(value: int) -> str:
     """Human form: ``+12`` for a heuristic score, ``win in 5`` / ``loss in 4`` for forced ones."""
     if value >= MATE_BOUND:
