@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.cpython.unsafe.numbers import leading_zeros
 
 from searchprune.config import JIT
 from searchprune.games.base import Game, GameError, GameInfo, State
@@ -116,19 +117,51 @@ def legal_moves(player: np.uint64, opponent: np.uint64) -> np.uint64:
     return moves & empty
 
 
+def _ray_table() -> np.ndarray:
+    """``RAYS[square, d]``: the squares beyond ``square`` in direction ``d``, to the edge.
+
+    Directions 0-3 (east, south, south-east, south-west) go to higher bit indices,
+    4-7 (west, north, north-west, north-east) to lower ones.
+    """
+    steps = [(1, 0), (0, 1), (1, 1), (-1, 1), (-1, 0), (0, -1), (-1, -1), (1, -1)]
+    rays = np.zeros((64, 8), dtype=np.uint64)
+    for square in range(64):
+        for d, (df, dr) in enumerate(steps):
+            f, r, ray = square % 8 + df, square // 8 + dr, 0
+            while 0 <= f < 8 and 0 <= r < 8:
+                ray |= 1 << (8 * r + f)
+                f, r = f + df, r + dr
+            rays[square, d] = ray
+    return rays
+
+
+RAYS = _ray_table()
+_SIXTY_THREE = np.uint64(63)
+
+
 @njit(**JIT)
 def flips(player: np.uint64, opponent: np.uint64, square: int) -> np.uint64:
-    """Opponent discs flipped when ``player`` plays on empty ``square``."""
-    bit = _ONE << np.uint64(square)
+    """Opponent discs flipped when ``player`` plays on empty ``square``.
+
+    Per ray: the first square along it that is not an opponent disc ends the run of
+    opponent discs; if that square is the player's, the run flips. For rays towards
+    higher bits the first such square is the lowest set bit, for the others the
+    highest (one count-leading-zeros instruction).
+    """
     flipped = _ZERO
-    for d in range(8):
-        line = _ZERO
-        step = _shift(bit, d)
-        while step & opponent:
-            line |= step
-            step = _shift(step, d)
-        if step & player:
-            flipped |= line
+    for d in range(4):
+        ray = RAYS[square, d]
+        blockers = ray & ~opponent
+        first = blockers & (~blockers + _ONE)
+        if first & player:
+            flipped |= ray & (first - _ONE)
+    for d in range(4, 8):
+        ray = RAYS[square, d]
+        blockers = ray & ~opponent
+        if blockers:
+            first = _ONE << (_SIXTY_THREE - leading_zeros(blockers))
+            if first & player:
+                flipped |= ray & ~((first << _ONE) - _ONE)
     return flipped
 
 

@@ -1,0 +1,493 @@
+"""Exact Othello endgame solver.
+
+It returns the final disc difference under perfect play (empties to the winner, the
+convention of ``shared/data/othello/README.md``) and a move that reaches it, or only
+win/draw/loss. The techniques are those of strong endgame solvers such as Edax; the
+code is this project's.
+
+Search layers, by the number of empty squares ``e`` (every layer is negamax with
+alpha-beta on the exact score; all but the root use null windows):
+
+- ``e == 1``: :func:`_last_square` counts the flips of the one remaining square for
+  each side and never builds a board.
+- ``e <= SHALLOW``: :func:`_nws_shallow`. No move generation and no table: it tries
+  the empty squares in place, first those in quadrants with an odd number of empties
+  (parity: the side that moves there can often also take the quadrant's last square),
+  each group in a fixed square-quality order (corners first, X-squares last).
+- ``e > SHALLOW``: :func:`_nws_deep`. Transposition table with bounds and best move;
+  fastest-first ordering (the move that leaves the opponent the fewest replies,
+  corners counted twice), then parity, corners and square quality; a stability
+  cutoff (discs the opponent can never lose cap our score).
+- PV nodes (:func:`_pvs`): principal variation search, full window for the first
+  move and a null window, re-searched on a fail-high, for the others.
+
+A "node" is one call of a search function: every position visited, passes included,
+and each single-empty evaluation.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros
+
+from searchprune.config import JIT
+from searchprune.games.base import GameError
+from searchprune.games.connect4 import popcount
+from searchprune.games.othello import (
+    COLOUR,
+    OPPONENT,
+    PASS,
+    PLAYER,
+    STATE_SIZE,
+    disc_difference,
+    flips,
+    legal_moves,
+)
+from searchprune.hashing import mix
+
+_ONE = np.uint64(1)
+_ZERO = np.uint64(0)
+_FULL = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+#: Up to this many empties the solver uses :func:`_nws_shallow` (no table, no sort).
+SHALLOW = 7
+#: Scores lie in [-64, 64]; a bound outside it means "no information".
+SCORE_MAX = 64
+NO_SQUARE = 255
+
+
+def _square_sets() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Quadrant masks, each square's quadrant bit, and the square-quality classes."""
+    quadrant_mask = np.zeros(4, dtype=np.uint64)
+    quadrant_bit = np.zeros(64, dtype=np.int64)
+    for sq in range(64):
+        q = (sq % 8 >= 4) + 2 * (sq // 8 >= 4)
+        quadrant_mask[q] |= np.uint64(1 << sq)
+        quadrant_bit[sq] = 1 << q
+    parity_mask = np.zeros(16, dtype=np.uint64)
+    for parity in range(16):
+        for q in range(4):
+            if parity >> q & 1:
+                parity_mask[parity] |= quadrant_mask[q]
+
+    def squares(names: str) -> np.uint64:
+        bits = 0
+        for name in names.split():
+            f, r = "abcdefgh".index(name[0]), int(name[1]) - 1
+            for ff, rr in {(f, r), (7 - f, r), (f, 7 - r), (7 - f, 7 - r), (r, f), (7 - r, f), (r, 7 - f), (7 - r, 7 - f)}:
+                bits |= 1 << (8 * rr + ff)
+        return np.uint64(bits)
+
+    # Square quality for the shallow search, best first; each name stands for its
+    # eight symmetric images.
+    classes = np.array(
+        [
+            squares("a1"),  # corners
+            squares("c1 c3"),  # A-squares and the inner corners
+            squares("d1 d3 d4"),  # B-squares and the centre
+            squares("c2 d2"),  # inner second ring
+            squares("b1"),  # C-squares
+            squares("b2"),  # X-squares
+        ],
+        dtype=np.uint64,
+    )
+    assert int(np.bitwise_or.reduce(classes)) == (1 << 64) - 1
+    return quadrant_mask, quadrant_bit, parity_mask, classes
+
+
+QUADRANT_MASK, QUADRANT_BIT, PARITY_MASK, SQUARE_CLASSES = _square_sets()
+N_CLASSES = len(SQUARE_CLASSES)
+_CORNERS = np.uint64((1 << 0) | (1 << 7) | (1 << 56) | (1 << 63))
+#: Bonus per class in the deep ordering (corners best, X-squares worst).
+_CLASS_BONUS = np.array([6, 3, 2, 1, 0, -4], dtype=np.int64)
+SQUARE_BONUS = np.zeros(64, dtype=np.int64)
+for _c in range(N_CLASSES):
+    for _sq in range(64):
+        if int(SQUARE_CLASSES[_c]) >> _sq & 1:
+            SQUARE_BONUS[_sq] = _CLASS_BONUS[_c]
+
+
+@njit(**JIT)
+def _square(bit: np.uint64) -> int:
+    return int(trailing_zeros(bit))
+
+
+@njit(**JIT)
+def _parity(empty: np.uint64) -> int:
+    """Bit q set when quadrant q holds an odd number of empties."""
+    parity = 0
+    for q in range(4):
+        parity |= (popcount(empty & QUADRANT_MASK[q]) & 1) << q
+    return parity
+
+
+# -- the last empty square -----------------------------------------------------------
+
+
+@njit(**JIT)
+def _last_square(player: np.uint64, opponent: np.uint64, square: int, nodes: np.ndarray) -> int:
+    """Exact score with one empty ``square`` left, for the side to move."""
+    nodes[0] += 1
+    mine = popcount(player)
+    n = popcount(flips(player, opponent, square))
+    if n:
+        return 2 * (mine + n + 1) - 64
+    n = popcount(flips(opponent, player, square))
+    if n:  # we pass, the opponent fills the square
+        return 2 * (mine - n) - 64
+    # nobody can play it: the empty square goes to the winner (63 discs, never a tie)
+    return 2 * mine - 62 if 2 * mine > 63 else 2 * mine - 64
+
+
+# -- shallow null-window search ------------------------------------------------------
+
+
+@njit(**JIT)
+def _nws_shallow(player: np.uint64, opponent: np.uint64, alpha: int, empties: int, parity: int,
+                 nodes: np.ndarray) -> int:
+    """Score of the position against the null window (alpha, alpha + 1), fail-soft.
+
+    ``2 <= empties <= SHALLOW``. Moves are tried straight on the empty squares, odd
+    quadrants first, each quadrant group in :data:`SQUARE_CLASSES` order.
+    """
+    nodes[0] += 1
+    empty = ~(player | opponent)
+    best = -SCORE_MAX - 1
+    for group in range(2):
+        region = PARITY_MASK[parity] if group == 0 else ~PARITY_MASK[parity]
+        for c in range(N_CLASSES):
+            candidates = empty & region & SQUARE_CLASSES[c]
+            while candidates:
+                bit = candidates & (~candidates + _ONE)
+                candidates ^= bit
+                square = _square(bit)
+                f = flips(player, opponent, square)
+                if f == 0:
+                    continue
+                next_player = opponent & ~f
+                next_opponent = player | f | bit
+                if empties == 2:
+                    score = -_last_square(next_player, next_opponent, _square(empty ^ bit), nodes)
+                else:
+                    score = -_nws_shallow(next_player, next_opponent, -alpha - 1, empties - 1,
+                                          parity ^ QUADRANT_BIT[square], nodes)
+                if score > best:
+                    best = score
+                    if score > alpha:
+                        return score
+    if best == -SCORE_MAX - 1:  # no move
+        if legal_moves(opponent, player) == 0:
+            return disc_difference(player, opponent)
+        return -_nws_shallow(opponent, player, -alpha - 1, empties, parity, nodes)
+    return best
+
+
+# -- transposition table --------------------------------------------------------------
+#
+# Two arrays of one entry per slot: ``keys`` (uint64, the full hash of the position)
+# and ``data`` (uint32: lower bound + 64 in bits 0-7, upper bound + 64 in bits 8-15,
+# best square in bits 16-23, empties in bits 24-31). Slots come in pairs: the first
+# keeps the entry with more empties (more work saved), the second takes the rest.
+# Bounds are of the exact score, which does not depend on the path or the window, so
+# two entries for one position may always be merged by intersecting their bounds.
+
+
+@njit(**JIT)
+def _hash(player: np.uint64, opponent: np.uint64) -> np.uint64:
+    return mix(mix(player) ^ opponent)
+
+
+@njit(**JIT)
+def _tt_find(keys: np.ndarray, h: np.uint64) -> int:
+    """Slot holding ``h``, or -1."""
+    slot = np.int64(h & np.uint64(keys.size - 2))
+    if keys[slot] == h:
+        return slot
+    if keys[slot + 1] == h:
+        return slot + 1
+    return -1
+
+
+@njit(**JIT)
+def _tt_store(keys: np.ndarray, data: np.ndarray, h: np.uint64, lower: int, upper: int, square: int,
+              empties: int) -> None:
+    slot = _tt_find(keys, h)
+    if slot >= 0:
+        old = data[slot]
+        lower = max(lower, np.int64(old & 0xFF) - 64)
+        upper = min(upper, np.int64((old >> 8) & 0xFF) - 64)
+        if square == NO_SQUARE:
+            square = np.int64((old >> 16) & 0xFF)
+    else:
+        slot = np.int64(h & np.uint64(keys.size - 2))
+        if np.int64(data[slot] >> 24) > empties:  # keep the bigger one in the first slot
+            slot += 1
+        elif keys[slot] != 0:
+            keys[slot + 1] = keys[slot]
+            data[slot + 1] = data[slot]
+    keys[slot] = h
+    data[slot] = np.uint32((lower + 64) | ((upper + 64) << 8) | (square << 16) | (empties << 24))
+
+
+# -- stability -----------------------------------------------------------------------
+
+
+@njit(**JIT)
+def _edge_stable(discs: np.uint64) -> np.uint64:
+    """Discs on an edge joined to an owned corner by an unbroken run of the same colour."""
+    stable = _ZERO
+    corner_rays = ((0, 1), (0, 8), (7, -1), (7, 8), (56, 1), (56, -8), (63, -1), (63, -8))
+    for k in range(8):
+        square, step = corner_rays[k]
+        for _ in range(8):
+            bit = _ONE << np.uint64(square)
+            if not discs & bit:
+                break
+            stable |= bit
+            square += step
+    return stable
+
+
+@njit(**JIT)
+def _stable_count(player: np.uint64, opponent: np.uint64) -> int:
+    """A lower bound on the discs ``player`` keeps to the end: edge runs from corners."""
+    return popcount(_edge_stable(player))
+
+
+# -- deep null-window search ----------------------------------------------------------
+
+
+@njit(**JIT)
+def _order_score(player: np.uint64, opponent: np.uint64, square: int, f: np.uint64, parity: int) -> int:
+    """Sort key of a move (higher first): fewest opponent replies dominates."""
+    bit = _ONE << np.uint64(square)
+    mine = player | f | bit
+    theirs = opponent & ~f
+    replies = legal_moves(theirs, mine)
+    mobility = popcount(replies) + popcount(replies & _CORNERS)
+    score = (36 - mobility) * 16 + SQUARE_BONUS[square]
+    if parity & QUADRANT_BIT[square]:
+        score += 2
+    return score
+
+
+@njit(**JIT)
+def _nws_deep(player: np.uint64, opponent: np.uint64, alpha: int, empties: int, parity: int,
+              keys: np.ndarray, data: np.ndarray, squares: np.ndarray, scores: np.ndarray,
+              nodes: np.ndarray) -> int:
+    """Null-window (alpha, alpha + 1) fail-soft score, with table and sorted moves."""
+    if empties <= SHALLOW:
+        return _nws_shallow(player, opponent, alpha, empties, parity, nodes)
+    nodes[0] += 1
+    beta = alpha + 1
+
+    # stability cutoff: the opponent's stable discs cap our score
+    if alpha >= 64 - 2 * 10:  # only worth computing near the top of the range
+        cap = 64 - 2 * _stable_count(opponent, player)
+        if cap <= alpha:
+            return cap
+
+    h = _hash(player, opponent)
+    tt_square = NO_SQUARE
+    slot = _tt_find(keys, h)
+    if slot >= 0:
+        entry = data[slot]
+        lower = np.int64(entry & 0xFF) - 64
+        upper = np.int64((entry >> 8) & 0xFF) - 64
+        if lower >= beta:
+            return lower
+        if upper <= alpha:
+            return upper
+        tt_square = np.int64((entry >> 16) & 0xFF)
+
+    moves = legal_moves(player, opponent)
+    if moves == 0:
+        if legal_moves(opponent, player) == 0:
+            return disc_difference(player, opponent)
+        return -_nws_deep(opponent, player, -beta, empties, parity, keys, data, squares, scores, nodes)
+
+    n = 0
+    while moves:
+        bit = moves & (~moves + _ONE)
+        moves ^= bit
+        square = _square(bit)
+        squares[empties, n] = square
+        if square == tt_square:
+            scores[empties, n] = 1 << 30
+        else:
+            scores[empties, n] = _order_score(player, opponent, square, flips(player, opponent, square), parity)
+        n += 1
+
+    best = -SCORE_MAX - 1
+    best_square = NO_SQUARE
+    for i in range(n):
+        pick = i  # selection sort, one step per move tried: cutoffs come early
+        for j in range(i + 1, n):
+            if scores[empties, j] > scores[empties, pick]:
+                pick = j
+        square = squares[empties, pick]
+        squares[empties, pick] = squares[empties, i]
+        scores[empties, pick] = scores[empties, i]
+        bit = _ONE << np.uint64(square)
+        f = flips(player, opponent, square)
+        score = -_nws_deep(opponent & ~f, player | f | bit, -beta, empties - 1, parity ^ QUADRANT_BIT[square],
+                           keys, data, squares, scores, nodes)
+        if score > best:
+            best = score
+            best_square = square
+            if score >= beta:
+                break
+    if best >= beta:
+        _tt_store(keys, data, h, best, SCORE_MAX, best_square, empties)
+    else:
+        _tt_store(keys, data, h, -SCORE_MAX, best, NO_SQUARE, empties)
+    return best
+
+
+# -- principal variation search ------------------------------------------------------
+
+
+@njit(**JIT)
+def _pvs(player: np.uint64, opponent: np.uint64, alpha: int, beta: int, empties: int, parity: int,
+         keys: np.ndarray, data: np.ndarray, squares: np.ndarray, scores: np.ndarray, nodes: np.ndarray,
+         best_out: np.ndarray) -> int:
+    """Fail-soft score in the window (alpha, beta); ``best_out[empties]`` gets the best square."""
+    nodes[0] += 1
+    moves = legal_moves(player, opponent)
+    if moves == 0:
+        if legal_moves(opponent, player) == 0:
+            best_out[empties] = NO_SQUARE
+            return disc_difference(player, opponent)
+        score = -_pvs(opponent, player, -beta, -alpha, empties, parity, keys, data, squares, scores, nodes, best_out)
+        best_out[empties] = PASS
+        return score
+
+    h = _hash(player, opponent)
+    tt_square = NO_SQUARE
+    slot = _tt_find(keys, h)
+    if slot >= 0:
+        tt_square = np.int64((data[slot] >> 16) & 0xFF)
+    n = 0
+    while moves:
+        bit = moves & (~moves + _ONE)
+        moves ^= bit
+        square = _square(bit)
+        squares[empties, n] = square
+        if square == tt_square:
+            scores[empties, n] = 1 << 30
+        else:
+            scores[empties, n] = _order_score(player, opponent, square, flips(player, opponent, square), parity)
+        n += 1
+
+    best = -SCORE_MAX - 1
+    best_square = NO_SQUARE
+    for i in range(n):
+        pick = i
+        for j in range(i + 1, n):
+            if scores[empties, j] > scores[empties, pick]:
+                pick = j
+        square = squares[empties, pick]
+        squares[empties, pick] = squares[empties, i]
+        scores[empties, pick] = scores[empties, i]
+        bit = _ONE << np.uint64(square)
+        f = flips(player, opponent, square)
+        next_player = opponent & ~f
+        next_opponent = player | f | bit
+        next_parity = parity ^ QUADRANT_BIT[square]
+        lo = max(alpha, best)
+        if empties == 1:  # the board is full
+            score = -disc_difference(next_player, next_opponent)
+        elif i == 0:
+            score = -_pvs(next_player, next_opponent, -beta, -lo, empties - 1, next_parity, keys, data, squares,
+                          scores, nodes, best_out)
+        else:
+            score = -_nws_deep(next_player, next_opponent, -lo - 1, empties - 1, next_parity, keys, data, squares,
+                               scores, nodes)
+            if lo < score < beta:
+                score = -_pvs(next_player, next_opponent, -beta, -score, empties - 1, next_parity, keys, data,
+                              squares, scores, nodes, best_out)
+        if score > best:
+            best = score
+            best_square = square
+            if score >= beta:
+                break
+    best_out[empties] = best_square
+    if best >= beta:
+        _tt_store(keys, data, h, best, SCORE_MAX, best_square, empties)
+    elif best > alpha:
+        _tt_store(keys, data, h, best, best, best_square, empties)
+    else:
+        _tt_store(keys, data, h, -SCORE_MAX, best, NO_SQUARE, empties)
+    return best
+
+
+@njit(**JIT)
+def _solve(player: np.uint64, opponent: np.uint64, alpha: int, beta: int, keys: np.ndarray, data: np.ndarray,
+           squares: np.ndarray, scores: np.ndarray, nodes: np.ndarray, best_out: np.ndarray) -> int:
+    empty = ~(player | opponent)
+    empties = popcount(empty)
+    return _pvs(player, opponent, alpha, beta, empties, _parity(empty), keys, data, squares, scores, nodes,
+                best_out)
+
+
+# -- Python API ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """``score``: exact disc difference for the side to move (or -1/0/1 with ``wld``).
+
+    ``best_move``: a square index reaching it (``PASS`` when the side to move must pass).
+    """
+
+    score: int
+    best_move: int
+    nodes: int
+    seconds: float
+    empties: int
+    wld: bool
+
+
+class OthelloSolver:
+    """Exact endgame solver; the table persists across solves until :meth:`reset`."""
+
+    def __init__(self, tt_mib: float = 64) -> None:
+        slots = 1 << max(4, int(tt_mib * 2**20 / 12).bit_length() - 1)  # 12 bytes per slot
+        self.keys = np.zeros(slots, dtype=np.uint64)
+        self.data = np.zeros(slots, dtype=np.uint32)
+        self._squares = np.zeros((65, 40), dtype=np.int64)
+        self._scores = np.zeros((65, 40), dtype=np.int64)
+        self._nodes = np.zeros(1, dtype=np.int64)
+        self._best = np.zeros(65, dtype=np.int64)
+
+    def reset(self) -> None:
+        self.keys.fill(0)
+        self.data.fill(0)
+
+    @staticmethod
+    def _check(state) -> None:
+        if not isinstance(state, np.ndarray) or state.dtype != np.uint64 or state.shape != (STATE_SIZE,):
+            raise GameError(f"expected an Othello state (uint64 array of {STATE_SIZE}), got {type(state).__name__}")
+        player, opponent = int(state[PLAYER]), int(state[OPPONENT])
+        if player & opponent:
+            raise GameError("inconsistent Othello state: a square holds both colours")
+        if not legal_moves(state[PLAYER], state[OPPONENT]) and not legal_moves(state[OPPONENT], state[PLAYER]):
+            raise GameError("cannot solve a finished Othello game: neither side can move")
+
+    def solve(self, state, *, wld: bool = False) -> SolveResult:
+        """Solve ``state`` exactly (or win/draw/loss only with ``wld=True``)."""
+        self._check(state)
+        start = time.perf_counter()
+        self._nodes[0] = 0
+        alpha, beta = (-1, 1) if wld else (-SCORE_MAX, SCORE_MAX)
+        score = int(_solve(state[PLAYER], state[OPPONENT], alpha, beta, self.keys, self.data, self._squares,
+                           self._scores, self._nodes, self._best))
+        empties = 64 - bin(int(state[PLAYER]) | int(state[OPPONENT])).count("1")
+        if wld:
+            score = (score > 0) - (score < 0)
+        return SolveResult(score=score, best_move=int(self._best[empties]), nodes=int(self._nodes[0]),
+                           seconds=time.perf_counter() - start, empties=empties, wld=wld)
