@@ -18,6 +18,8 @@ from searchprune.search.limits import Limit
 from searchprune.types import ALGORITHMS
 
 ALGORITHM_CHOICE = click.Choice(sorted(ALGORITHMS))
+#: FForum #21 (15 empties), a solve that runs every layer of the Othello solver in milliseconds.
+_OTHELLO_WARMUP = "OOOOOOOOXOOXXX--XXOOXOO-XOXOOO--XOOOOX--XOOXOO--XOOOOO--XXXX---- O"
 
 
 def _game(name: str):
@@ -86,36 +88,56 @@ def play(game_name: str, side: str, depth: int | None, seconds: float | None, al
     PlaySession(game, options, sys.stdin, sys.stdout, state).run()
 
 
+def _exact_solver(game_name: str):
+    """The exact solver for ``game_name``, or a usage error."""
+    if game_name == "connect4":
+        from searchprune.solvers.connect4 import Connect4Solver
+
+        return Connect4Solver()
+    if game_name == "othello":
+        from searchprune.solvers.othello import OthelloSolver
+
+        return OthelloSolver()
+    raise click.UsageError(f"no exact solver for {game_name!r}: solve supports connect4 and othello")
+
+
 @main.command()
 @click.argument("game_name", metavar="GAME")
 @click.argument("positions", nargs=-1)
 @click.option("--file", "files", type=click.File("r"), multiple=True,
-              help="Positions, one per line as in the test sets ('<moves> [expected score]').")
+              help="Positions, one per line: connect4 '<moves> [expected score]', othello OBF "
+                   "('<64 squares> X; A2:+38; ...').")
 @click.option("--weak", is_flag=True, help="Win/draw/loss only (score -1, 0 or 1).")
+@click.option("--all-best", is_flag=True,
+              help="Othello: list every optimal move, not just one (one more null-window search per move). "
+                   "Connect Four always lists them.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per position.")
-def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, as_json: bool) -> None:
-    """Solve positions of GAME exactly (connect4)."""
+def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, all_best: bool, as_json: bool) -> None:
+    """Solve positions of GAME exactly (connect4, othello).
+
+    \b
+    Examples:
+      searchprune solve connect4 4453
+      searchprune solve othello "O--OOOOX-OOOOOOXOOXXOOOXOOXOOOXXOOOOOOXX---OOOOX----O--X-------- X"
+    """
     game = _game(game_name)
-    if game_name != "connect4":
-        raise click.UsageError(f"no exact solver for {game_name!r} yet: solve supports connect4")
-    from searchprune.solvers.connect4 import Connect4Solver
+    solver = _exact_solver(game_name)
+    extra = {"all_best": all_best} if game_name == "othello" else {}
 
     jobs: list[tuple[str, int | None]] = [(p, None) for p in positions]
     for handle in files:
         for line in handle:
-            fields = line.split()
-            if fields:
-                expected = int(fields[1]) if len(fields) > 1 and fields[1].lstrip("-").isdigit() else None
-                jobs.append((fields[0], expected))
+            job = solver.parse_line(line)
+            if job is not None:
+                jobs.append(job)
     if not jobs:
         raise click.UsageError("give at least one position, or --file")
-    solver = Connect4Solver()
     failures = 0
     for text, expected in jobs:
         try:
             state = game.parse_position(text)
             solver.reset()
-            result = solver.solve(state, weak=weak)
+            result = solver.solve(state, weak=weak, **extra)
         except GameError as error:
             failures += 1
             if as_json:
@@ -124,7 +146,8 @@ def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, as_json
                 click.echo(f"error: {error}", err=True)
             continue
         best = [game.format_move(state, m) for m in result.best_moves]
-        record = {"position": text, "score": result.score, "best_moves": best, "nodes": result.nodes,
+        record = {"position": text, "score": result.score, "best_moves": best,
+                  "all_best": all_best or game_name == "connect4", "nodes": result.nodes,
                   "seconds": round(result.seconds, 6), "weak": weak}
         if expected is not None:
             record["expected"] = expected
@@ -188,6 +211,10 @@ def warmup(game_names: tuple[str, ...]) -> None:
             from searchprune.solvers.connect4 import Connect4Solver
 
             Connect4Solver(tt_log2=10).solve(game.parse_position("4453"))
+        if name == "othello":
+            from searchprune.solvers.othello import OthelloSolver
+
+            OthelloSolver(tt_mib=1).solve(game.parse_position(_OTHELLO_WARMUP), all_best=True)
         click.echo(f"{name:<12} ready in {time.perf_counter() - start:.2f} s")
 
 

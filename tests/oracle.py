@@ -136,6 +136,36 @@ class NaiveOthello:
         self.turn = 3 - self.turn
 
 
+def naive_othello_from(black: int, white: int, turn: int) -> NaiveOthello:
+    """A ``NaiveOthello`` holding these discs, ``turn`` 1 (black) or 2 (white) to move."""
+    board = NaiveOthello()
+    board.grid = [[1 if black >> (8 * r + c) & 1 else 2 if white >> (8 * r + c) & 1 else 0 for c in range(8)]
+                  for r in range(8)]
+    board.turn = turn
+    return board
+
+
+def othello_exact_value(board: NaiveOthello) -> int:
+    """Final disc difference for the side to move under perfect play, empties to the winner.
+
+    Plain negamax to the end of the game, no pruning: only for a handful of empties.
+    """
+    moves = board.moves()
+    if not moves:
+        mine = sum(row.count(board.turn) for row in board.grid)
+        theirs = sum(row.count(3 - board.turn) for row in board.grid)
+        empties = 64 - mine - theirs
+        return mine - theirs + (empties if mine > theirs else -empties if mine < theirs else 0)
+    best = -65
+    for move in moves:
+        child = NaiveOthello()
+        child.grid = [row[:] for row in board.grid]
+        child.turn = board.turn
+        child.play(move)
+        best = max(best, -othello_exact_value(child))
+    return best
+
+
 #: Every registered game needs a naive reference here (a test checks it).
 REFERENCES = {"tictactoe": NaiveTicTacToe, "connect4": NaiveConnect4, "othello": NaiveOthello}
 

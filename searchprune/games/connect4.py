@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from searchprune.bits import popcount
 from searchprune.config import JIT
 from searchprune.games.base import Game, GameError, GameInfo, State
 from searchprune.types import DRAW, LOSS, ONGOING
@@ -90,15 +91,6 @@ def bottom_mask(col: int) -> np.uint64:
 @njit(**JIT)
 def top_mask(col: int) -> np.uint64:
     return _ONE << np.uint64(HEIGHT - 1 + 7 * col)
-
-
-@njit(**JIT)
-def popcount(x: np.uint64) -> int:
-    n = 0
-    while x:
-        x &= x - _ONE  # LLVM turns this loop into one popcnt instruction
-        n += 1
-    return n
 
 
 @njit(**JIT)

@@ -36,11 +36,10 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from numba.cpython.unsafe.numbers import leading_zeros
 
+from searchprune.bits import highest_index, popcount
 from searchprune.config import JIT
 from searchprune.games.base import Game, GameError, GameInfo, State
-from searchprune.games.connect4 import popcount
 from searchprune.hashing import mix
 from searchprune.types import DRAW, LOSS, ONGOING, WIN
 
@@ -136,7 +135,6 @@ def _ray_table() -> np.ndarray:
 
 
 RAYS = _ray_table()
-_SIXTY_THREE = np.uint64(63)
 
 
 @njit(**JIT)
@@ -159,7 +157,7 @@ def flips(player: np.uint64, opponent: np.uint64, square: int) -> np.uint64:
         ray = RAYS[square, d]
         blockers = ray & ~opponent
         if blockers:
-            first = _ONE << (_SIXTY_THREE - leading_zeros(blockers))
+            first = _ONE << np.uint64(highest_index(blockers))
             if first & player:
                 flipped |= ray & ~((first << _ONE) - _ONE)
     return flipped

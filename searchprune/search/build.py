@@ -41,6 +41,7 @@ _PACKAGE_DIR = _SEARCH_DIR.parent
 TEMPLATES = ("node", "ordering", "minimax", "alphabeta", "negascout", "root", "perft")
 #: Modules the templates import; a change in any of them must recompile the search.
 HELPERS = (
+    _PACKAGE_DIR / "bits.py",
     _PACKAGE_DIR / "config.py",
     _PACKAGE_DIR / "types.py",
     _PACKAGE_DIR / "hashing.py",

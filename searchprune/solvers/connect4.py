@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from searchprune.bits import popcount
 from searchprune.config import JIT
 from searchprune.games.base import GameError
 from searchprune.games.connect4 import (
@@ -43,7 +44,6 @@ from searchprune.games.connect4 import (
     STATE_SIZE,
     WIDTH,
     column_mask,
-    popcount,
     possible,
     terminal,
     winning_cells,
@@ -445,6 +445,15 @@ class Connect4Solver:
             self._vals.fill(0)
             self._generation = 1 if self._generations > 1 else 0
         self._tag = np.uint32(self._generation << self._tag_shift)
+
+    @staticmethod
+    def parse_line(line: str) -> tuple[str, int | None] | None:
+        """A test-set line (``"<moves> [expected score]"``) as (position, expected)."""
+        fields = line.split()
+        if not fields:
+            return None
+        expected = int(fields[1]) if len(fields) > 1 and fields[1].lstrip("-").isdigit() else None
+        return fields[0], expected
 
     # -- validation -------------------------------------------------------------------
 

@@ -32,11 +32,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
-from numba.cpython.unsafe.numbers import trailing_zeros
 
+from searchprune.bits import lowest_index, popcount
 from searchprune.config import JIT
 from searchprune.games.base import GameError
-from searchprune.games.connect4 import popcount
 from searchprune.games.othello import (
     COLOUR,
     OPPONENT,
@@ -112,11 +111,6 @@ for _c in range(N_CLASSES):
 
 
 @njit(**JIT)
-def _square(bit: np.uint64) -> int:
-    return int(trailing_zeros(bit))
-
-
-@njit(**JIT)
 def _parity(empty: np.uint64) -> int:
     """Bit q set when quadrant q holds an odd number of empties."""
     parity = 0
@@ -129,7 +123,7 @@ def _parity(empty: np.uint64) -> int:
 
 
 @njit(**JIT)
-def _last_square(player: np.uint64, opponent: np.uint64, square: int, nodes: np.ndarray) -> int:
+def _lastlowest_index(player: np.uint64, opponent: np.uint64, square: int, nodes: np.ndarray) -> int:
     """Exact score with one empty ``square`` left, for the side to move."""
     nodes[0] += 1
     mine = popcount(player)
@@ -164,14 +158,14 @@ def _nws_shallow(player: np.uint64, opponent: np.uint64, alpha: int, empties: in
             while candidates:
                 bit = candidates & (~candidates + _ONE)
                 candidates ^= bit
-                square = _square(bit)
+                square = lowest_index(bit)
                 f = flips(player, opponent, square)
                 if f == 0:
                     continue
                 next_player = opponent & ~f
                 next_opponent = player | f | bit
                 if empties == 2:
-                    score = -_last_square(next_player, next_opponent, _square(empty ^ bit), nodes)
+                    score = -_lastlowest_index(next_player, next_opponent, lowest_index(empty ^ bit), nodes)
                 else:
                     score = -_nws_shallow(next_player, next_opponent, -alpha - 1, empties - 1,
                                           parity ^ QUADRANT_BIT[square], nodes)
@@ -314,7 +308,7 @@ def _nws_deep(player: np.uint64, opponent: np.uint64, alpha: int, empties: int, 
     while moves:
         bit = moves & (~moves + _ONE)
         moves ^= bit
-        square = _square(bit)
+        square = lowest_index(bit)
         squares[empties, n] = square
         if square == tt_square:
             scores[empties, n] = 1 << 30
@@ -375,7 +369,7 @@ def _pvs(player: np.uint64, opponent: np.uint64, alpha: int, beta: int, empties:
     while moves:
         bit = moves & (~moves + _ONE)
         moves ^= bit
-        square = _square(bit)
+        square = lowest_index(bit)
         squares[empties, n] = square
         if square == tt_square:
             scores[empties, n] = 1 << 30
@@ -434,60 +428,103 @@ def _solve(player: np.uint64, opponent: np.uint64, alpha: int, beta: int, keys: 
                 best_out)
 
 
+@njit(**JIT)
+def _move_reaches(player: np.uint64, opponent: np.uint64, square: int, threshold: int, keys: np.ndarray,
+                  data: np.ndarray, squares: np.ndarray, scores: np.ndarray, nodes: np.ndarray) -> bool:
+    """Whether playing ``square`` scores at least ``threshold`` (one null-window search)."""
+    bit = _ONE << np.uint64(square)
+    f = flips(player, opponent, square)
+    next_player = opponent & ~f
+    next_opponent = player | f | bit
+    empty = ~(next_player | next_opponent)
+    score = -_nws_deep(next_player, next_opponent, -threshold, popcount(empty), _parity(empty), keys, data,
+                       squares, scores, nodes)
+    return score >= threshold
+
+
 # -- Python API ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SolveResult:
-    """``score``: exact disc difference for the side to move (or -1/0/1 with ``wld``).
+    """What :meth:`OthelloSolver.solve` found."""
 
-    ``best_move``: a square index reaching it (``PASS`` when the side to move must pass).
-    """
-
+    #: Exact final disc difference for the side to move; -1, 0 or 1 for a weak solve.
     score: int
-    best_move: int
+    #: Squares (``PASS`` when the side to move must pass) that reach ``score``: one,
+    #: or every one when ``all_best`` was asked for.
+    best_moves: list[int]
+    #: Search calls, including those spent on ``all_best``.
     nodes: int
     seconds: float
     empties: int
-    wld: bool
 
 
 class OthelloSolver:
-    """Exact endgame solver; the table persists across solves until :meth:`reset`."""
+    """Exact endgame solver with one transposition table.
+
+    The table (``tt_mib`` MiB, 12 bytes a slot) persists between solves until
+    :meth:`reset`: results are exact whatever it holds, node counts are not; reset
+    before each position to measure it alone.
+    """
 
     def __init__(self, tt_mib: float = 64) -> None:
-        slots = 1 << max(4, int(tt_mib * 2**20 / 12).bit_length() - 1)  # 12 bytes per slot
+        if not 0 < tt_mib <= 65536:
+            raise ValueError(f"tt_mib must be in (0, 65536], got {tt_mib!r}")
+        slots = 1 << max(4, int(tt_mib * 2**20 / 12).bit_length() - 1)
         self.keys = np.zeros(slots, dtype=np.uint64)
         self.data = np.zeros(slots, dtype=np.uint32)
-        self._squares = np.zeros((65, 40), dtype=np.int64)
+        self.keys.fill(0)  # touch the pages now, not inside a timed solve
+        self._squares = np.zeros((65, 40), dtype=np.int64)  # per-empties move lists
         self._scores = np.zeros((65, 40), dtype=np.int64)
         self._nodes = np.zeros(1, dtype=np.int64)
         self._best = np.zeros(65, dtype=np.int64)
 
     def reset(self) -> None:
+        """Empty the transposition table."""
         self.keys.fill(0)
         self.data.fill(0)
+
+    @staticmethod
+    def parse_line(line: str) -> tuple[str, int | None] | None:
+        """An OBF line (``"<64 squares> X; A2:+38; ..."``) as (position, score of its first pair)."""
+        position, _, rest = line.partition(";")
+        if not position.strip():
+            return None
+        first = rest.split(";")[0].strip()
+        expected = int(first.split(":")[1]) if ":" in first else None
+        return position.strip(), expected
 
     @staticmethod
     def _check(state) -> None:
         if not isinstance(state, np.ndarray) or state.dtype != np.uint64 or state.shape != (STATE_SIZE,):
             raise GameError(f"expected an Othello state (uint64 array of {STATE_SIZE}), got {type(state).__name__}")
-        player, opponent = int(state[PLAYER]), int(state[OPPONENT])
-        if player & opponent:
+        if int(state[PLAYER]) & int(state[OPPONENT]):
             raise GameError("inconsistent Othello state: a square holds both colours")
         if not legal_moves(state[PLAYER], state[OPPONENT]) and not legal_moves(state[OPPONENT], state[PLAYER]):
             raise GameError("cannot solve a finished Othello game: neither side can move")
 
-    def solve(self, state, *, wld: bool = False) -> SolveResult:
-        """Solve ``state`` exactly (or win/draw/loss only with ``wld=True``)."""
+    def solve(self, state, *, weak: bool = False, all_best: bool = False) -> SolveResult:
+        """Solve ``state``: the exact score, or with ``weak=True`` only win (1), draw (0) or loss (-1)."""
         self._check(state)
         start = time.perf_counter()
+        player, opponent = state[PLAYER], state[OPPONENT]
         self._nodes[0] = 0
-        alpha, beta = (-1, 1) if wld else (-SCORE_MAX, SCORE_MAX)
-        score = int(_solve(state[PLAYER], state[OPPONENT], alpha, beta, self.keys, self.data, self._squares,
-                           self._scores, self._nodes, self._best))
-        empties = 64 - bin(int(state[PLAYER]) | int(state[OPPONENT])).count("1")
-        if wld:
+        alpha, beta = (-1, 1) if weak else (-SCORE_MAX, SCORE_MAX)
+        args = (self.keys, self.data, self._squares, self._scores, self._nodes)
+        score = int(_solve(player, opponent, alpha, beta, *args, self._best))
+        empties = 64 - bin(int(player) | int(opponent)).count("1")
+        best = [int(self._best[empties])]
+        if weak:
             score = (score > 0) - (score < 0)
-        return SolveResult(score=score, best_move=int(self._best[empties]), nodes=int(self._nodes[0]),
-                           seconds=time.perf_counter() - start, empties=empties, wld=wld)
+        if all_best and best[0] != PASS:
+            # exact: the other moves reaching the score; weak: those keeping the result
+            threshold = score if not weak else (score if score > 0 else (0 if score == 0 else -SCORE_MAX))
+            moves = int(legal_moves(player, opponent))
+            for square in range(64):
+                if moves >> square & 1 and square != best[0]:
+                    if _move_reaches(player, opponent, square, threshold, *args):
+                        best.append(square)
+            best.sort()
+        return SolveResult(score=score, best_moves=best, nodes=int(self._nodes[0]),
+                           seconds=time.perf_counter() - start, empties=empties)
