@@ -244,7 +244,7 @@ def terminal(state: np.ndarray) -> int:
 
 
 @njit(**JIT)
-def _frontier(discs: np.uint64, empty: np.uint64) -> int:
+def potential_mobility(discs: np.uint64, empty: np.uint64) -> int:
     """Empty squares next to ``discs``: where the other side may later move (potential mobility)."""
     around = _ZERO
     for d in range(8):
@@ -283,7 +283,7 @@ def evaluate(state: np.ndarray, params: np.ndarray) -> int:
     opponent = state[OPPONENT]
     empty = ~(player | opponent)
     score = 8 * (popcount(legal_moves(player, opponent)) - popcount(legal_moves(opponent, player)))
-    score += 3 * (_frontier(opponent, empty) - _frontier(player, empty))
+    score += 3 * (potential_mobility(opponent, empty) - potential_mobility(player, empty))
     score += 40 * (popcount(player & _CORNERS) - popcount(opponent & _CORNERS))
     for c in range(4):
         if empty & (_ONE << np.uint64(_CORNER_OF[c])):

@@ -45,6 +45,7 @@ from searchprune.games.othello import (
     disc_difference,
     flips,
     legal_moves,
+    potential_mobility,
 )
 from searchprune.hashing import mix
 
@@ -57,6 +58,12 @@ SHALLOW = 7
 #: Scores lie in [-64, 64]; a bound outside it means "no information".
 SCORE_MAX = 64
 NO_SQUARE = 255
+W_MOB, W_POT, W_PAR = 64, 1, 2
+#: From this many empties on, deep nodes try an enhanced transposition cutoff first.
+ETC_EMPTIES = 12
+#: The stability cutoff is tried when alpha is at least this (by empties): with a
+#: lower alpha the opponent would need more stable discs than such positions have.
+STABILITY_FROM = np.array([min(64, max(6, 2 * e)) for e in range(65)], dtype=np.int64)
 
 
 def _square_sets() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -101,6 +108,8 @@ def _square_sets() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 QUADRANT_MASK, QUADRANT_BIT, PARITY_MASK, SQUARE_CLASSES = _square_sets()
 N_CLASSES = len(SQUARE_CLASSES)
 _CORNERS = np.uint64((1 << 0) | (1 << 7) | (1 << 56) | (1 << 63))
+_NOT_A = np.uint64(0xFEFEFEFEFEFEFEFE)
+_NOT_H = np.uint64(0x7F7F7F7F7F7F7F7F)
 #: Bonus per class in the deep ordering (corners best, X-squares worst).
 _CLASS_BONUS = np.array([6, 3, 2, 1, 0, -4], dtype=np.int64)
 SQUARE_BONUS = np.zeros(64, dtype=np.int64)
@@ -246,10 +255,57 @@ def _edge_stable(discs: np.uint64) -> np.uint64:
     return stable
 
 
+def _line_masks() -> np.ndarray:
+    """``LINES[d, square]``: the whole line through ``square`` in direction ``d``
+    (0 horizontal, 1 vertical, 2 diagonal a1-h8, 3 anti-diagonal a8-h1)."""
+    lines = np.zeros((4, 64), dtype=np.uint64)
+    for sq in range(64):
+        f, r = sq % 8, sq // 8
+        for d, on_line in enumerate((
+            lambda ff, rr: rr == r,
+            lambda ff, rr: ff == f,
+            lambda ff, rr: ff - rr == f - r,
+            lambda ff, rr: ff + rr == f + r,
+        )):
+            lines[d, sq] = np.uint64(sum(1 << (8 * rr + ff) for rr in range(8) for ff in range(8) if on_line(ff, rr)))
+    return lines
+
+
+LINES = _line_masks()
+
+
 @njit(**JIT)
-def _stable_count(player: np.uint64, opponent: np.uint64) -> int:
-    """A lower bound on the discs ``player`` keeps to the end: edge runs from corners."""
-    return popcount(_edge_stable(player))
+def _stable_discs(discs: np.uint64, occupied: np.uint64) -> np.uint64:
+    """A subset of ``discs`` that can never be flipped.
+
+    A disc is stable when, in each of the four line directions, its line is full or
+    a neighbour along it is a stable disc of the same colour; the seed is the edge
+    runs from owned corners, and the rule is applied until nothing changes.
+    """
+    full_h = full_v = full_d = full_a = _ZERO
+    candidates = discs
+    while candidates:
+        bit = candidates & (~candidates + _ONE)
+        candidates ^= bit
+        sq = lowest_index(bit)
+        if LINES[0, sq] & ~occupied == 0:
+            full_h |= bit
+        if LINES[1, sq] & ~occupied == 0:
+            full_v |= bit
+        if LINES[2, sq] & ~occupied == 0:
+            full_d |= bit
+        if LINES[3, sq] & ~occupied == 0:
+            full_a |= bit
+    stable = _edge_stable(discs) | (discs & full_h & full_v & full_d & full_a)
+    while True:
+        h = full_h | ((stable << _ONE) & _NOT_A) | ((stable >> _ONE) & _NOT_H)
+        v = full_v | (stable << np.uint64(8)) | (stable >> np.uint64(8))
+        d = full_d | ((stable << np.uint64(9)) & _NOT_A) | ((stable >> np.uint64(9)) & _NOT_H)
+        a = full_a | ((stable << np.uint64(7)) & _NOT_H) | ((stable >> np.uint64(7)) & _NOT_A)
+        grown = stable | (discs & h & v & d & a)
+        if grown == stable:
+            return stable
+        stable = grown
 
 
 # -- deep null-window search ----------------------------------------------------------
@@ -263,10 +319,61 @@ def _order_score(player: np.uint64, opponent: np.uint64, square: int, f: np.uint
     theirs = opponent & ~f
     replies = legal_moves(theirs, mine)
     mobility = popcount(replies) + popcount(replies & _CORNERS)
-    score = (36 - mobility) * 16 + SQUARE_BONUS[square]
+    potential = potential_mobility(mine, ~(mine | theirs))
+    score = (36 - mobility) * W_MOB + (64 - potential) * W_POT + SQUARE_BONUS[square]
     if parity & QUADRANT_BIT[square]:
-        score += 2
+        score += W_PAR
     return score
+
+
+@njit(**JIT)
+def _list_moves(player: np.uint64, opponent: np.uint64, moves: np.uint64, parity: int, tt_square: int,
+                squares: np.ndarray, scores: np.ndarray) -> int:
+    """Write the moves and their sort keys (table move first); return how many."""
+    n = 0
+    while moves:
+        bit = moves & (~moves + _ONE)
+        moves ^= bit
+        square = lowest_index(bit)
+        squares[n] = square
+        if square == tt_square:
+            scores[n] = 1 << 30
+        else:
+            scores[n] = _order_score(player, opponent, square, flips(player, opponent, square), parity)
+        n += 1
+    return n
+
+
+@njit(**JIT)
+def _pick(squares: np.ndarray, scores: np.ndarray, i: int, n: int) -> int:
+    """Move the best of ``squares[i:n]`` to ``i`` and return it: one selection-sort step
+    per move tried, as a cutoff usually comes after the first few."""
+    pick = i
+    for j in range(i + 1, n):
+        if scores[j] > scores[pick]:
+            pick = j
+    square = squares[pick]
+    squares[pick] = squares[i]
+    scores[pick] = scores[i]
+    return square
+
+
+@njit(**JIT)
+def _etc(player: np.uint64, opponent: np.uint64, moves: np.uint64, beta: int, keys: np.ndarray,
+         data: np.ndarray) -> int:
+    """Enhanced transposition cutoff: a move whose reply position the table already
+    bounds at ``<= -beta`` proves ``>= beta`` here without searching. Returns that bound
+    (or ``-SCORE_MAX - 1``)."""
+    while moves:
+        bit = moves & (~moves + _ONE)
+        moves ^= bit
+        f = flips(player, opponent, lowest_index(bit))
+        slot = _tt_find(keys, _hash(opponent & ~f, player | f | bit))
+        if slot >= 0:
+            bound = 64 - np.int64((data[slot] >> 8) & 0xFF)  # minus the reply's upper bound
+            if bound >= beta:
+                return bound
+    return -SCORE_MAX - 1
 
 
 @njit(**JIT)
@@ -280,8 +387,8 @@ def _nws_deep(player: np.uint64, opponent: np.uint64, alpha: int, empties: int, 
     beta = alpha + 1
 
     # stability cutoff: the opponent's stable discs cap our score
-    if alpha >= 64 - 2 * 10:  # only worth computing near the top of the range
-        cap = 64 - 2 * _stable_count(opponent, player)
+    if alpha >= STABILITY_FROM[empties]:  # else the opponent cannot have enough stable discs
+        cap = 64 - 2 * popcount(_stable_discs(opponent, player | opponent))
         if cap <= alpha:
             return cap
 
@@ -299,33 +406,21 @@ def _nws_deep(player: np.uint64, opponent: np.uint64, alpha: int, empties: int, 
         tt_square = np.int64((entry >> 16) & 0xFF)
 
     moves = legal_moves(player, opponent)
+    if empties >= ETC_EMPTIES:
+        cut = _etc(player, opponent, moves, beta, keys, data)
+        if cut >= beta:
+            return cut
     if moves == 0:
         if legal_moves(opponent, player) == 0:
             return disc_difference(player, opponent)
         return -_nws_deep(opponent, player, -beta, empties, parity, keys, data, squares, scores, nodes)
 
-    n = 0
-    while moves:
-        bit = moves & (~moves + _ONE)
-        moves ^= bit
-        square = lowest_index(bit)
-        squares[empties, n] = square
-        if square == tt_square:
-            scores[empties, n] = 1 << 30
-        else:
-            scores[empties, n] = _order_score(player, opponent, square, flips(player, opponent, square), parity)
-        n += 1
+    n = _list_moves(player, opponent, moves, parity, tt_square, squares[empties], scores[empties])
 
     best = -SCORE_MAX - 1
     best_square = NO_SQUARE
     for i in range(n):
-        pick = i  # selection sort, one step per move tried: cutoffs come early
-        for j in range(i + 1, n):
-            if scores[empties, j] > scores[empties, pick]:
-                pick = j
-        square = squares[empties, pick]
-        squares[empties, pick] = squares[empties, i]
-        scores[empties, pick] = scores[empties, i]
+        square = _pick(squares[empties], scores[empties], i, n)
         bit = _ONE << np.uint64(square)
         f = flips(player, opponent, square)
         score = -_nws_deep(opponent & ~f, player | f | bit, -beta, empties - 1, parity ^ QUADRANT_BIT[square],
@@ -365,28 +460,12 @@ def _pvs(player: np.uint64, opponent: np.uint64, alpha: int, beta: int, empties:
     slot = _tt_find(keys, h)
     if slot >= 0:
         tt_square = np.int64((data[slot] >> 16) & 0xFF)
-    n = 0
-    while moves:
-        bit = moves & (~moves + _ONE)
-        moves ^= bit
-        square = lowest_index(bit)
-        squares[empties, n] = square
-        if square == tt_square:
-            scores[empties, n] = 1 << 30
-        else:
-            scores[empties, n] = _order_score(player, opponent, square, flips(player, opponent, square), parity)
-        n += 1
+    n = _list_moves(player, opponent, moves, parity, tt_square, squares[empties], scores[empties])
 
     best = -SCORE_MAX - 1
     best_square = NO_SQUARE
     for i in range(n):
-        pick = i
-        for j in range(i + 1, n):
-            if scores[empties, j] > scores[empties, pick]:
-                pick = j
-        square = squares[empties, pick]
-        squares[empties, pick] = squares[empties, i]
-        scores[empties, pick] = scores[empties, i]
+        square = _pick(squares[empties], scores[empties], i, n)
         bit = _ONE << np.uint64(square)
         f = flips(player, opponent, square)
         next_player = opponent & ~f
