@@ -1,11 +1,11 @@
-"""Cold start: seconds from launching `searchprune play connect4` to the engine's first move.
+"""Cold start: seconds from launching `searchprune play GAME` to the engine's first move.
 
 Cold: empty Numba and searchprune caches (fresh folders via NUMBA_CACHE_DIR and
 SEARCHPRUNE_CACHE_DIR), so everything compiles. Warm: the same folders a second time,
 so everything loads from the disk cache. The engine moves first (--side second) at a
 fixed depth; the clock stops when its "Engine plays" line arrives.
 
-    python bench/cold_start.py [--runs 3] [--depth 8] [--out bench/results/cold_start.md]
+    python bench/cold_start.py [--game connect4] [--runs 3] [--depth 8] [--out bench/results/cold_start.md]
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 TARGETS = {"cold": 15.0, "warm": 1.5}
 
 
-def first_move_seconds(env: dict, depth: int) -> float:
-    cmd = [sys.executable, "-m", "searchprune.cli", "play", "connect4", "--side", "second", "--depth", str(depth), "--no-color"]
+def first_move_seconds(env: dict, game: str, depth: int) -> float:
+    cmd = [sys.executable, "-m", "searchprune.cli", "play", game, "--side", "second", "--depth", str(depth), "--no-color"]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     for line in proc.stdout:
@@ -38,6 +38,7 @@ def first_move_seconds(env: dict, depth: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--game", default="connect4")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--depth", type=int, default=8)
     parser.add_argument("--out", type=Path)
@@ -46,8 +47,8 @@ def main() -> None:
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(os.environ, NUMBA_CACHE_DIR=f"{tmp}/numba", SEARCHPRUNE_CACHE_DIR=f"{tmp}/sp")
-            cold.append(first_move_seconds(env, args.depth))
-            warm.extend(first_move_seconds(env, args.depth) for _ in range(2))
+            cold.append(first_move_seconds(env, args.game, args.depth))
+            warm.extend(first_move_seconds(env, args.game, args.depth) for _ in range(2))
     rows = {"cold": cold, "warm": warm}
     lines = [
         "| start | runs | median s | min s | max s | target s |",
@@ -62,8 +63,8 @@ def main() -> None:
     print(table)
     if args.out:
         header = (
-            "# Cold start: `searchprune play connect4` to the first engine move\n\n"
-            f"Command: `python bench/cold_start.py --runs {args.runs} --depth {args.depth}` "
+            f"# Cold start: `searchprune play {args.game}` to the first engine move\n\n"
+            f"Command: `python bench/cold_start.py --game {args.game} --runs {args.runs} --depth {args.depth}` "
             f"(engine moves first at depth {args.depth}; {time.strftime('%Y-%m-%d')}; {os.cpu_count()} CPUs).\n\n"
         )
         args.out.write_text(header + table + "\n")

@@ -15,6 +15,8 @@ from searchprune.games import GameError, get_game
 from searchprune.games.othello import COLOUR, OPPONENT, PASS, PLAYER
 from searchprune.paths import shared_data_dir
 from searchprune.solvers.othello import SHALLOW, OthelloSolver
+from searchprune.solvers.othello import _nws_deep as nws_deep
+from searchprune.solvers.othello import _parity as parity_of
 
 GAME = get_game("othello")
 FFO_20_39 = shared_data_dir() / "othello" / "ffo-20-39.csv"
@@ -75,10 +77,11 @@ def naive_value_and_best(state) -> tuple[int, set[int]]:
     return best, {m for m, v in values.items() if v == best}
 
 
-# Across SHALLOW so that every layer (last square, shallow, deep with table, PV) runs.
-@pytest.mark.parametrize("empties", [1, 2, 3, 5, SHALLOW, SHALLOW + 2])
-def test_matches_naive_negamax_on_random_endgames(solver, empties):
-    for state in endgame_positions(empties, 6, seed=empties):
+# Across SHALLOW so that every layer (last square, shallow, deep with table, PV) runs;
+# many tiny ones so the rare endings (a last square nobody can take) come up.
+@pytest.mark.parametrize(("empties", "count"), [(1, 40), (2, 80), (3, 80), (5, 10), (SHALLOW, 6), (SHALLOW + 2, 6)])
+def test_matches_naive_negamax_on_random_endgames(solver, empties, count):
+    for state in endgame_positions(empties, count, seed=empties):
         expected, best = naive_value_and_best(state)
         solver.reset()
         result = solver.solve(state, all_best=True)
@@ -86,6 +89,47 @@ def test_matches_naive_negamax_on_random_endgames(solver, empties):
         assert set(result.best_moves) == best, GAME.format_position(state)
         weak = solver.solve(state, weak=True)
         assert weak.score == (expected > 0) - (expected < 0)
+
+
+def nobody_takes_the_last_square():
+    """Black to move, empties b1 and h8. Every line out of h8 (rank 8, file h, the
+    long diagonal) is white to the edge and b1 only flips c1, so after black takes b1
+    neither side can ever play h8: the game ends with one empty square."""
+    board = ["X"] * 64
+    for square in [*range(56, 63), *range(7, 63, 8), *range(0, 63, 9), *range(9, 57, 8), 2]:
+        board[square] = "O"
+    board[1] = board[63] = "-"
+    return GAME.parse_position("".join(board) + " X")
+
+
+def test_last_square_nobody_can_take(solver):
+    state = nobody_takes_the_last_square()
+    expected, best = naive_value_and_best(state)
+    solver.reset()
+    result = solver.solve(state, all_best=True)
+    assert (result.score, set(result.best_moves)) == (expected, best)
+    assert expected % 2 == 0  # the empty square went to the winner
+
+
+def test_null_window_search_bounds_the_true_value(solver):
+    """The null-window kernel (deep, shallow and last-square layers) is fail-soft correct
+    at every window around the true value: above alpha it returns a lower bound above
+    alpha, else an upper bound at most alpha."""
+    states = [nobody_takes_the_last_square()]
+    for empties in (2, 3, 4, SHALLOW + 1):
+        states += endgame_positions(empties, 10, seed=100 + empties)
+    for state in states:
+        value, _ = naive_value_and_best(state)
+        player, opponent = state[PLAYER], state[OPPONENT]
+        empty = ~(player | opponent)
+        for alpha in range(value - 3, value + 3):
+            solver.reset()
+            got = nws_deep(player, opponent, alpha, bin(int(empty)).count("1"), parity_of(empty), solver.keys,
+                           solver.data, solver._squares, solver._scores, solver._nodes)
+            if value > alpha:
+                assert alpha < got <= value, (GAME.format_position(state), alpha)
+            else:
+                assert value <= got <= alpha, (GAME.format_position(state), alpha)
 
 
 def test_side_to_move_must_pass(solver):
