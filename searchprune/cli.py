@@ -264,5 +264,137 @@ def analyse(game_name: str, position: str, depth, seconds, nodes, algorithm: str
         click.echo(f"bestmove {game.format_move(state, result.move)}")
 
 
+def _sprt_option(text: str | None):
+    """``"elo0=0 elo1=5 alpha=0.05 beta=0.05"`` (commas or spaces) as an ``SprtConfig``."""
+    if not text:
+        return None
+    from searchprune.arena.tournament import SprtConfig
+
+    values = {}
+    for item in text.replace(",", " ").split():
+        key, _, value = item.partition("=")
+        if key not in ("elo0", "elo1", "alpha", "beta") or not value:
+            raise click.UsageError(f"bad --sprt item {item!r}: expected elo0=, elo1=, alpha=, beta=")
+        try:
+            values[key] = float(value)
+        except ValueError:
+            raise click.UsageError(f"bad --sprt value {item!r}: not a number") from None
+    if "elo0" not in values or "elo1" not in values or values["elo0"] >= values["elo1"]:
+        raise click.UsageError("--sprt needs elo0 < elo1, e.g. --sprt 'elo0=0 elo1=10'")
+    if not all(0 < values.get(k, 0.05) < 0.5 for k in ("alpha", "beta")):
+        raise click.UsageError("--sprt alpha and beta must be in (0, 0.5)")
+    return SprtConfig(**values)
+
+
+@main.command()
+@click.argument("engine_names", nargs=-1, required=True, metavar="ENGINE...")
+@click.option("--mode", type=click.Choice(["roundrobin", "gauntlet"]), default="roundrobin", show_default=True,
+              help="gauntlet: the first engine against each of the others.")
+@click.option("--rounds", type=click.IntRange(1), default=10, show_default=True,
+              help="Game pairs per pairing (one opening each, colours swapped within the pair).")
+@click.option("--openings", "openings_path", type=click.Path(dir_okay=False),
+              help="Openings file, one per line (default: games/<game>/openings.txt when it exists).")
+@click.option("--concurrency", type=click.IntRange(1), default=1, show_default=True, help="Games in parallel.")
+@click.option("--cluster", help="Dask scheduler address (tcp://host:port) instead of local processes.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder for results.jsonl and games.pgn.")
+@click.option("--resume", is_flag=True, help="Continue the tournament saved in --out.")
+@click.option("--sprt", "sprt_text", help="Stop early on a decision: 'elo0=0 elo1=10 alpha=0.05 beta=0.05' "
+                                          "(two engines; Elo of the first over the second).")
+@click.option("--max-plies", type=click.IntRange(1), help="Adjudicate a draw after this many plies.")
+@click.option("--resign", "resign", nargs=2, type=int, metavar="SCORE MOVES",
+              help="An engine scoring <= -SCORE for MOVES of its moves in a row loses.")
+@click.option("--draw", "draw", nargs=3, type=int, metavar="SCORE PLIES AFTER",
+              help="Both engines within SCORE of 0 for PLIES plies, after ply AFTER: a draw.")
+@click.option("--json", "as_json", is_flag=True, help="Print the final standings as one JSON object.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+def tournament(engine_names, mode, rounds, openings_path, concurrency, cluster, out_dir, resume, sprt_text,
+               max_plies, resign, draw, as_json, progress) -> None:
+    """Play ENGINE specs (names in engines/ or .toml paths) against each other.
+
+    \b
+    Examples:
+      searchprune tournament c4-negascout-d6 c4-alphabeta-d6 --rounds 20 --concurrency 2
+      searchprune tournament c4-negascout-d8 c4-negascout-d6 --sprt 'elo0=0 elo1=50'
+      searchprune tournament c4-negascout-d6 c4-random --out runs/x --resume
+    """
+    import datetime as _dt
+    from pathlib import Path
+
+    from searchprune.arena.executors import Executors
+    from searchprune.arena.match import Adjudication
+    from searchprune.arena.records import ResultsError
+    from searchprune.arena.tournament import Tournament, TournamentError, print_report, read_openings, run
+    from searchprune.engines.spec import SpecError, load_spec
+    from searchprune.paths import repo_root
+
+    try:
+        specs = [load_spec(name) for name in engine_names]
+    except SpecError as error:
+        raise click.UsageError(str(error)) from None
+    game_name = specs[0].game
+    _game(game_name)
+    sprt = _sprt_option(sprt_text)
+    if sprt is not None and len(specs) != 2:
+        raise click.UsageError("--sprt needs exactly two engines")
+    try:
+        default_openings = repo_root() / "games" / game_name / "openings.txt"
+        openings = (read_openings(Path(openings_path)) if openings_path
+                    else read_openings(default_openings) if default_openings.exists() else [""])
+        game = _game(game_name)
+        for opening in openings:
+            game.parse_position(opening)
+        adjudication = Adjudication(
+            max_plies=max_plies,
+            resign_score=resign[0] if resign else None, resign_moves=resign[1] if resign else 3,
+            draw_score=draw[0] if draw else None, draw_moves=draw[1] if draw else 8,
+            draw_after=draw[2] if draw else 20,
+        )
+        event = Tournament(game=game_name, engines=specs, openings=openings, rounds=rounds, mode=mode,
+                           adjudication=adjudication)
+    except (TournamentError, GameError) as error:
+        raise click.UsageError(str(error)) from None
+    if resume and not out_dir:
+        raise click.UsageError("--resume needs --out (the folder of the tournament to continue)")
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = Path(out_dir or f"tournament-{game_name}-{stamp}")
+
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = None
+
+    def on_game(record, done, total):
+        nonlocal bar
+        if not show:
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, initial=done, unit="game", file=sys.stderr, dynamic_ncols=True)
+            return
+        bar.update(1)
+        bar.set_postfix_str(f"{record['first']} {record['result']} {record['second']}", refresh=False)
+
+    try:
+        executors = Executors(specs, concurrency=concurrency, cluster=cluster)
+    except (RuntimeError, SpecError, GameError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    try:
+        outcome = run(event, folder, executors, resume=resume, sprt=sprt, progress=on_game)
+    except (TournamentError, ResultsError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: finished games are saved in {folder}; continue with "
+                   f"--out {folder} --resume", err=True)
+        sys.exit(130)
+    finally:
+        if bar is not None:
+            bar.close()
+    if as_json:
+        click.echo(json.dumps(dict(outcome.as_dict(event), out=str(folder))))
+    else:
+        print_report(outcome, event)
+        click.echo(f"\nresults: {folder / 'results.jsonl'}  games: {folder / 'games.pgn'}")
+
+
 if __name__ == "__main__":
     main()

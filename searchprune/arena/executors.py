@@ -1,0 +1,77 @@
+"""Where tournament games run: a local process pool, or a Dask cluster.
+
+Both are ``concurrent.futures``-style executors (``submit()`` returns a Future), so the
+tournament runner does not care which. ``Executors`` adds what the runner needs on
+top: how many games to keep in flight, and a ``restart()`` after a local worker died
+(a dead worker breaks a ``ProcessPoolExecutor`` for good; Dask reschedules on its own).
+
+Before any game is submitted, ``warm(specs)`` compiles (or loads from Numba's disk
+cache) every engine's search, here and, on a cluster, on every worker, so workers do
+not each compile the same kernels in parallel.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+
+from searchprune.engines.spec import EngineSpec
+
+
+def warm(specs: list[EngineSpec]) -> int:
+    """Build each engine once and let it search the start position briefly."""
+    from dataclasses import replace
+
+    from searchprune.engines.engine import make_engine
+
+    count = 0
+    for spec in specs:
+        if spec.kind != "searchprune":
+            continue
+        engine = make_engine(replace(spec, limits={"depth": 2}))
+        engine.play(engine.game.new_state())
+        count += 1
+    return count
+
+
+class Executors:
+    """A local process pool of ``concurrency`` workers, or the Dask cluster at ``cluster``."""
+
+    def __init__(self, specs: list[EngineSpec], concurrency: int = 1, cluster: str | None = None) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        self.specs = specs
+        self.concurrency = concurrency
+        self.cluster = cluster
+        self.client = None
+        warm(specs)  # the local pool's workers fork from here, or load the disk cache
+        if cluster:
+            try:
+                from distributed import Client
+            except ImportError:
+                raise RuntimeError("--cluster needs Dask distributed: pip install 'searchprune[cluster]'") from None
+            try:
+                self.client = Client(cluster, timeout="10s")
+            except OSError as error:
+                raise RuntimeError(f"cannot reach the Dask scheduler at {cluster}: {error}") from None
+            self.client.run(warm, specs)
+            self.pool = self.client.get_executor(pure=False)
+            threads = sum(self.client.nthreads().values())
+            self.capacity = max(1, threads) * 2  # keep every worker fed
+        else:
+            self.pool = ProcessPoolExecutor(max_workers=concurrency)
+            self.capacity = concurrency * 2
+
+    def submit(self, fn, *args):
+        return self.pool.submit(fn, *args)
+
+    def restart(self) -> None:
+        """A fresh local pool after a worker died (a no-op on a cluster)."""
+        if self.client is None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = ProcessPoolExecutor(max_workers=self.concurrency)
+
+    def shutdown(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        else:
+            self.pool.shutdown(wait=False, cancel_futures=True)

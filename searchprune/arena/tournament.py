@@ -1,0 +1,294 @@
+"""Round robins and gauntlets of game pairs, run on any ``submit()``-style executor.
+
+Schedule: every pairing (all pairs of engines for a round robin; the first engine
+against each other one for a gauntlet) plays ``rounds`` game pairs; pair ``r`` starts
+from opening ``r`` (cycling through the list), and its two games swap who moves first.
+Pairs are interleaved across pairings so that partial results stay balanced.
+
+The unit of work is one game (``searchprune.arena.match.play_game``): a finished game is
+saved the moment it comes back, so an interrupted run loses only games in flight, and
+``resume=True`` plays exactly the games not yet saved. A worker process that dies
+takes only its game with it; the pool is rebuilt and that game is played again
+(``MAX_ATTEMPTS`` times at most), so nothing is lost or counted twice.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from searchprune.arena import records as R
+from searchprune.arena import stats as S
+from searchprune.arena.executors import Executors
+from searchprune.arena.match import Adjudication, GameTask, play_game, points
+from searchprune.engines.spec import EngineSpec
+
+MAX_ATTEMPTS = 3
+
+
+class TournamentError(RuntimeError):
+    """The run cannot go on (one-line message); games already saved stay saved."""
+
+
+@dataclass(frozen=True)
+class SprtConfig:
+    elo0: float
+    elo1: float
+    alpha: float = 0.05
+    beta: float = 0.05
+
+
+@dataclass
+class Standing:
+    name: str
+    games: int = 0
+    wins: int = 0
+    draws: int = 0
+    losses: int = 0
+
+    @property
+    def points(self) -> float:
+        return self.wins + 0.5 * self.draws
+
+    def as_dict(self) -> dict:
+        estimate = S.elo_wdl(self.wins, self.draws, self.losses)
+        return {"name": self.name, "games": self.games, "wins": self.wins, "draws": self.draws,
+                "losses": self.losses, "points": self.points,
+                "score": round(self.points / self.games, 4) if self.games else None,
+                "elo": _finite(estimate.elo), "error": _finite(estimate.error), "los": _finite(estimate.los)}
+
+
+def _finite(x: float) -> float | None:
+    return round(x, 2) if x == x and abs(x) != float("inf") else None
+
+
+@dataclass
+class Tournament:
+    game: str
+    engines: list[EngineSpec]
+    openings: list[str]
+    rounds: int = 1
+    mode: str = "roundrobin"
+    adjudication: Adjudication = field(default_factory=Adjudication)
+
+    def __post_init__(self) -> None:
+        names = [e.name for e in self.engines]
+        if len(self.engines) < 2:
+            raise TournamentError("a tournament needs at least two engines")
+        if len(set(names)) != len(names):
+            raise TournamentError(f"engine names must differ, got {', '.join(names)}")
+        for spec in self.engines:
+            if spec.game != self.game:
+                raise TournamentError(f"engine {spec.name} plays {spec.game}, the tournament plays {self.game}")
+        if self.mode not in ("roundrobin", "gauntlet"):
+            raise TournamentError(f"mode must be roundrobin or gauntlet, got {self.mode!r}")
+        if not self.openings:
+            self.openings = [""]
+
+    def pairings(self) -> list[tuple[int, int]]:
+        n = len(self.engines)
+        if self.mode == "gauntlet":
+            return [(0, j) for j in range(1, n)]
+        return [(i, j) for i in range(n) for j in range(i + 1, n)]
+
+    def schedule(self) -> list[GameTask]:
+        tasks = []
+        pair = 0
+        for r in range(self.rounds):
+            opening = self.openings[r % len(self.openings)]
+            for i, j in self.pairings():
+                for leg in (0, 1):
+                    tasks.append(GameTask(pair=pair, leg=leg, round=r, game=self.game, opening=opening,
+                                          engines=(self.engines[i], self.engines[j]), adjudication=self.adjudication))
+                pair += 1
+        return tasks
+
+    def header(self) -> dict:
+        """What a resumed run must agree with."""
+        return {"game": self.game, "mode": self.mode, "rounds": self.rounds, "openings": self.openings,
+                "engines": [e.as_dict() for e in self.engines],
+                "adjudication": self.adjudication.__dict__}
+
+
+@dataclass
+class Outcome:
+    records: list[dict]
+    standings: list[Standing]
+    sprt: S.SprtResult | None = None
+    complete: bool = True
+
+    def as_dict(self, tournament: Tournament) -> dict:
+        out = {"game": tournament.game, "games": len(self.records), "complete": self.complete,
+               "engines": [s.as_dict() for s in self.standings]}
+        if len(tournament.engines) == 2:
+            counts = pair_counts(self.records, tournament.engines[0].name)
+            estimate = S.elo_pentanomial(counts) if sum(counts) else None
+            out["pentanomial"] = counts
+            if estimate is not None:
+                out["elo_pentanomial"] = {"elo": _finite(estimate.elo), "error": _finite(estimate.error)}
+        if self.sprt is not None:
+            out["sprt"] = {"llr": round(self.sprt.llr, 3), "lower": round(self.sprt.lower, 3),
+                           "upper": round(self.sprt.upper, 3), "decision": self.sprt.decision}
+        return out
+
+
+def standings(engines: list[EngineSpec], games: list[dict]) -> list[Standing]:
+    table = {e.name: Standing(e.name) for e in engines}
+    for record in games:
+        for name, p in points(record).items():
+            s = table[name]
+            s.games += 1
+            s.wins += p == 1.0
+            s.draws += p == 0.5
+            s.losses += p == 0.0
+    return sorted(table.values(), key=lambda s: (-s.points, s.name))
+
+
+def crosstable(engines: list[EngineSpec], games: list[dict]) -> str:
+    """Points of each row engine against each column engine."""
+    names = [e.name for e in engines]
+    score = {(a, b): [0.0, 0] for a in names for b in names}
+    for record in games:
+        p = points(record)
+        a, b = record["first"], record["second"]
+        score[a, b][0] += p[a]
+        score[a, b][1] += 1
+        score[b, a][0] += p[b]
+        score[b, a][1] += 1
+    width = max(len(n) for n in names)
+    cells = [[f"{score[a, b][0]:g}/{score[a, b][1]}" if a != b else "-" for b in names] for a in names]
+    col = max(9, *(len(c) for row in cells for c in row))
+    lines = [" " * (width + 2) + " ".join(f"{i + 1:>{col}}" for i in range(len(names)))]
+    for i, (name, row) in enumerate(zip(names, cells)):
+        lines.append(f"{i + 1}. {name:<{width}}"[: width + 3].ljust(width + 2) + " ".join(f"{c:>{col}}" for c in row))
+    return "\n".join(lines)
+
+
+def pair_counts(games: list[dict], engine: str) -> list[int]:
+    """Pentanomial counts of finished pairs, from ``engine``'s side."""
+    by_pair: dict[int, list[dict]] = {}
+    for record in games:
+        by_pair.setdefault(record["pair"], []).append(record)
+    pair_scores = [sum(points(r)[engine] for r in pair) for pair in by_pair.values()
+                   if len(pair) == 2 and all(engine in points(r) for r in pair)]
+    return S.pentanomial(pair_scores)
+
+
+def run(tournament: Tournament, folder: Path, executors: Executors, *, resume: bool = False,
+        sprt: SprtConfig | None = None, progress=None) -> Outcome:
+    """Play every scheduled game not yet saved in ``folder``; save each as it ends.
+
+    ``progress(record, done, total)`` is called after each saved game.
+    """
+    tasks = tournament.schedule()
+    if resume:
+        header, saved = R.read_results(folder)
+        mine = tournament.header()
+        for key in ("game", "mode", "rounds", "openings", "engines", "adjudication"):
+            if header.get(key) != mine[key]:
+                raise TournamentError(f"cannot resume {folder}: its {key} differ from this run's")
+    else:
+        if (folder / R.RESULTS).exists() and (folder / R.RESULTS).stat().st_size:
+            raise TournamentError(f"{folder / R.RESULTS} exists: pass --resume to continue it or choose another --out")
+        R.write_header(folder, tournament.header())
+        saved = []
+    games = list(saved)
+    done = {f"{r['pair']}.{r['leg']}" for r in games}
+    pending = [t for t in tasks if t.key not in done]
+    decision = _sprt(tournament, games, sprt)
+    if progress:
+        progress(None, len(games), len(tasks))
+    attempts: dict[str, int] = {}
+    futures: dict = {}  # future -> (task, pool generation it was submitted to)
+    generation = 0
+    queue = list(pending) if decision is None or decision.decision is None else []
+    try:
+        while queue or futures:
+            while queue and len(futures) < executors.capacity:
+                try:
+                    future = executors.submit(play_game, queue[0])
+                except BrokenProcessPool:  # a worker died since the last submit
+                    executors.restart()
+                    generation += 1
+                    continue
+                futures[future] = (queue.pop(0), generation)
+            finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+            for future in finished:
+                task, born = futures.pop(future)
+                try:
+                    record = future.result()
+                except Exception as error:  # the worker died, or the cluster lost the game
+                    attempts[task.key] = attempts.get(task.key, 0) + 1
+                    if attempts[task.key] >= MAX_ATTEMPTS:
+                        raise TournamentError(f"game {task.key} failed {MAX_ATTEMPTS} times "
+                                              f"({type(error).__name__}: {error}); saved games are kept, "
+                                              f"rerun with --resume") from None
+                    if isinstance(error, BrokenProcessPool) and born == generation:
+                        executors.restart()  # the games in flight on it come back as errors too
+                        generation += 1
+                    queue.insert(0, task)
+                    continue
+                R.append_game(folder, record, R.pgn_text(record))
+                games.append(record)
+                if progress:
+                    progress(record, len(games), len(tasks))
+                decision = _sprt(tournament, games, sprt)
+                if decision is not None and decision.decision is not None:
+                    queue.clear()
+                    for other in futures:
+                        other.cancel()
+                    futures.clear()
+                    break
+    finally:
+        executors.shutdown()
+    complete = len(games) == len(tasks) or (decision is not None and decision.decision is not None)
+    return Outcome(records=games, standings=standings(tournament.engines, games), sprt=decision, complete=complete)
+
+
+def _sprt(tournament: Tournament, games: list[dict], sprt: SprtConfig | None) -> S.SprtResult | None:
+    if sprt is None:
+        return None
+    counts = pair_counts(games, tournament.engines[0].name)
+    return S.sprt(counts, sprt.elo0, sprt.elo1, sprt.alpha, sprt.beta)
+
+
+def read_openings(path: Path) -> list[str]:
+    """Openings file: one per line, the first token; ``#`` comments and blank lines skipped."""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as error:
+        raise TournamentError(f"cannot read openings {path}: {error.strerror}") from None
+    out = []
+    for line in lines:
+        text = line.split("#", 1)[0].strip()
+        if text:
+            out.append(text.split()[0])
+    return out
+
+
+def print_report(outcome: Outcome, tournament: Tournament, out=sys.stdout) -> None:
+    """Standings with Elo, the crosstable and (for two engines) pentanomial and SPRT."""
+    rows = [s.as_dict() for s in outcome.standings]
+    width = max(len(r["name"]) for r in rows)
+    print(f"{'rank':<5}{'engine':<{width + 2}}{'games':>6}{'W':>6}{'D':>6}{'L':>6}{'points':>8}{'score':>8}"
+          f"{'Elo':>9}{'+/-':>8}", file=out)
+    for rank, r in enumerate(rows, 1):
+        elo = f"{r['elo']:+.1f}" if r["elo"] is not None else "-"
+        err = f"{r['error']:.1f}" if r["error"] is not None else "-"
+        score = f"{100 * r['score']:.1f}%" if r["score"] is not None else "-"
+        print(f"{rank:<5}{r['name']:<{width + 2}}{r['games']:>6}{r['wins']:>6}{r['draws']:>6}{r['losses']:>6}"
+              f"{r['points']:>8g}{score:>8}{elo:>9}{err:>8}", file=out)
+    print("(Elo: each engine's score against the whole field, 95% error.)", file=out)
+    print(file=out)
+    print(crosstable(tournament.engines, outcome.records), file=out)
+    info = outcome.as_dict(tournament)
+    if "pentanomial" in info:
+        print(f"\nPairs {tournament.engines[0].name} vs {tournament.engines[1].name}: "
+              f"pentanomial [0, 0.5, 1, 1.5, 2] = {info['pentanomial']}", file=out)
+    if outcome.sprt is not None:
+        s = outcome.sprt
+        print(f"SPRT: LLR {s.llr:.2f} ({s.lower:.2f}, {s.upper:.2f}): "
+              f"{'accept H1' if s.decision == 'H1' else 'accept H0' if s.decision == 'H0' else 'undecided'}", file=out)

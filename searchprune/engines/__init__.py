@@ -1,0 +1,1 @@
+"""Engine specs (TOML) and the engines they describe."""

@@ -1,0 +1,159 @@
+"""Engine specs: what an engine is, as a TOML file in the top-level ``engines/`` folder.
+
+A spec names one engine a tournament (or ``play``) can run::
+
+    name = "c4-negascout-d8"          # optional; defaults to the file name
+    game = "connect4"
+    kind = "searchprune"              # "searchprune" (default), "uci" or "python"
+    algorithm = "negascout"           # minimax | alphabeta | negascout
+    hash_mb = 16
+    evaluator = "pkg.module:evaluate" # optional, default the game's own evaluation
+
+    [limits]                          # any of: depth, nodes, time (s a move),
+    depth = 8                         # clock = base seconds, increment = s a move
+
+    [search]                          # switches of searchprune.search.driver.Searcher
+    killers = false
+
+A ``uci`` spec runs an external UCI engine through ``chess.engine`` (chess only)::
+
+    kind = "uci"
+    command = "/usr/games/stockfish"
+    [uci_options]
+    UCI_LimitStrength = true
+    UCI_Elo = 1500
+
+A ``python`` spec loads an engine class, ``class = "package.module:Class"`` (see
+``searchprune.engines.engine.Engine``), with ``[params]`` passed to its constructor.
+
+``load_spec(name_or_path)`` accepts a path to a ``.toml`` file or the name of one in
+the engines folder; every problem is a ``SpecError`` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from searchprune.paths import repo_root
+from searchprune.types import ALGORITHMS
+
+KINDS = ("searchprune", "uci", "python")
+LIMIT_KEYS = ("depth", "nodes", "time", "clock", "increment")
+SEARCH_SWITCHES = ("tt", "hints", "killers", "history", "aspiration")
+
+
+class SpecError(ValueError):
+    """A spec file that cannot be used; the message is one line."""
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    name: str
+    game: str
+    kind: str = "searchprune"
+    algorithm: str = "negascout"
+    hash_mb: float = 16
+    evaluator: str | None = None
+    limits: dict = field(default_factory=dict)
+    search: dict = field(default_factory=dict)
+    command: str | None = None
+    uci_options: dict = field(default_factory=dict)
+    engine_class: str | None = None
+    params: dict = field(default_factory=dict)
+    source: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def clocked(self) -> bool:
+        return "clock" in self.limits
+
+
+def engines_dir() -> Path:
+    """The folder of shipped specs (``SEARCHPRUNE_ENGINES`` overrides it)."""
+    return Path(os.environ.get("SEARCHPRUNE_ENGINES") or repo_root() / "engines")
+
+
+def available() -> list[str]:
+    folder = engines_dir()
+    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+
+
+def load_spec(name_or_path: str) -> EngineSpec:
+    """The spec in file ``name_or_path``, or named so in the engines folder."""
+    path = Path(name_or_path)
+    if path.suffix != ".toml" or not path.exists():
+        candidate = engines_dir() / f"{name_or_path}.toml"
+        if not candidate.exists():
+            if path.suffix == ".toml":
+                raise SpecError(f"engine spec file {name_or_path!r} does not exist")
+            names = ", ".join(available()) or "none"
+            raise SpecError(f"unknown engine {name_or_path!r}: give a .toml path or one of: {names}")
+        path = candidate
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError(f"cannot read engine spec {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"engine spec {path} is not valid TOML: {error}") from None
+    return spec_from_dict(data, default_name=path.stem, source=str(path))
+
+
+def spec_from_dict(data: dict, *, default_name: str = "engine", source: str = "") -> EngineSpec:
+    """Validate ``data`` (a parsed TOML table) into an ``EngineSpec``."""
+    where = source or default_name
+    known = {"name", "game", "kind", "algorithm", "hash_mb", "evaluator", "limits", "search", "command",
+             "uci_options", "class", "params"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise SpecError(f"engine spec {where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
+    kind = data.get("kind", "searchprune")
+    if kind not in KINDS:
+        raise SpecError(f"engine spec {where}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    game = data.get("game", "chess" if kind == "uci" else None)
+    if not isinstance(game, str):
+        raise SpecError(f"engine spec {where}: 'game' is required (e.g. game = \"connect4\")")
+    algorithm = data.get("algorithm", "negascout")
+    if algorithm not in ALGORITHMS:
+        raise SpecError(f"engine spec {where}: algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
+    limits = dict(data.get("limits", {}))
+    for key, value in limits.items():
+        if key not in LIMIT_KEYS:
+            raise SpecError(f"engine spec {where}: unknown limit {key!r} (known: {', '.join(LIMIT_KEYS)})")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or (value == 0 and key != "increment"):
+            raise SpecError(f"engine spec {where}: limit {key} must be a positive number, got {value!r}")
+    if "increment" in limits and "clock" not in limits:
+        raise SpecError(f"engine spec {where}: 'increment' needs 'clock'")
+    if not limits and kind != "python":
+        raise SpecError(f"engine spec {where}: give at least one limit under [limits] (depth, nodes, time or clock)")
+    search = dict(data.get("search", {}))
+    for key, value in search.items():
+        if key not in SEARCH_SWITCHES or not isinstance(value, bool):
+            raise SpecError(f"engine spec {where}: [search] takes true/false switches {', '.join(SEARCH_SWITCHES)}, "
+                            f"got {key} = {value!r}")
+    hash_mb = data.get("hash_mb", 16)
+    if not isinstance(hash_mb, (int, float)) or not 0 < hash_mb <= 65536:
+        raise SpecError(f"engine spec {where}: hash_mb must be in (0, 65536], got {hash_mb!r}")
+    if kind == "uci" and not data.get("command"):
+        raise SpecError(f"engine spec {where}: a uci engine needs command = \"/path/to/engine\"")
+    if kind == "python" and not isinstance(data.get("class"), str):
+        raise SpecError(f"engine spec {where}: a python engine needs class = \"package.module:Class\"")
+    return EngineSpec(
+        name=str(data.get("name", default_name)),
+        game=game,
+        kind=kind,
+        algorithm=algorithm,
+        hash_mb=float(hash_mb),
+        evaluator=data.get("evaluator"),
+        limits=limits,
+        search=search,
+        command=data.get("command"),
+        uci_options=dict(data.get("uci_options", {})),
+        engine_class=data.get("class"),
+        params=dict(data.get("params", {})),
+        source=source,
+    )
