@@ -160,6 +160,22 @@ def test_a_killed_worker_loses_nothing_and_counts_nothing_twice(tmp_path):
     assert len(saved) == 6
 
 
+def wait_for_no_process_mentioning(text: str, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        alive = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if text.encode() in cmdline.read_bytes():
+                    alive.append(cmdline)
+            except OSError:
+                pass
+        if not alive:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def test_killed_tournament_resumes_to_the_same_totals(tmp_path):
     args = ["tournament", "c4-negascout-d4", "c4-negascout-d6", "--rounds", "5", "--openings",
             str(tmp_path / "openings.txt"), "--json", "--no-progress"]
@@ -179,6 +195,7 @@ def test_killed_tournament_resumes_to_the_same_totals(tmp_path):
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert wait_for_no_process_mentioning(str(folder)), "workers outlived the killed tournament"
     _, partial = read_results(folder)
     assert 3 <= len(partial) < 10, "the kill came too late to test anything"
     resumed = CliRunner().invoke(main, [*args, "--out", str(folder), "--resume"])

@@ -33,6 +33,22 @@ def warm(specs: list[EngineSpec]) -> int:
     return count
 
 
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux, ask the kernel to kill this worker when its parent
+    dies, so a tournament killed with SIGKILL leaves no idle workers behind."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _local_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent)
+
+
 class Executors:
     """A local process pool of ``concurrency`` workers, or the Dask cluster at ``cluster``."""
 
@@ -58,7 +74,7 @@ class Executors:
             threads = sum(self.client.nthreads().values())
             self.capacity = max(1, threads) * 2  # keep every worker fed
         else:
-            self.pool = ProcessPoolExecutor(max_workers=concurrency)
+            self.pool = _local_pool(concurrency)
             self.capacity = concurrency * 2
 
     def submit(self, fn, *args):
@@ -68,7 +84,7 @@ class Executors:
         """A fresh local pool after a worker died (a no-op on a cluster)."""
         if self.client is None:
             self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = ProcessPoolExecutor(max_workers=self.concurrency)
+            self.pool = _local_pool(self.concurrency)
 
     def shutdown(self) -> None:
         if self.client is not None:
