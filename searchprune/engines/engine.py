@@ -13,6 +13,7 @@ External UCI engines play chess, which this project does not have as a game yet:
 
 from __future__ import annotations
 
+import abc
 import importlib
 import random
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ class MoveInfo:
     nodes: int = 0
 
 
-class Engine:
+class Engine(abc.ABC):
     """Base class: ``play`` returns a ``MoveInfo`` for the side to move in ``state``."""
 
     def __init__(self, spec: EngineSpec, game: Game) -> None:
@@ -49,9 +50,9 @@ class Engine:
     def new_game(self) -> None:
         """Forget what was learnt in the previous game (tables, history)."""
 
+    @abc.abstractmethod
     def play(self, state, clock: float | None = None) -> MoveInfo:
         """The move for ``state``; ``clock``: seconds left on this engine's clock, if clocked."""
-        raise NotImplementedError
 
     def close(self) -> None:
         """Release processes and memory."""
