@@ -64,6 +64,13 @@ def edax_reference(readme: Path) -> dict[int, tuple[int, float]]:
     return out
 
 
+def edax_cells(nodes: int, cpu: float, edax_nodes: int, edax_cpu: float) -> str:
+    """The Edax columns of a row: its nodes and CPU seconds, and our ratios to them."""
+    if not edax_nodes:
+        return "- | - | - | -"
+    return f"{edax_nodes:,} | {edax_cpu:.2f} | {nodes / edax_nodes:.2f} | {cpu / edax_cpu:.2f}"
+
+
 def cpu_model() -> str:
     try:
         for line in open("/proc/cpuinfo"):
@@ -131,15 +138,13 @@ def main(argv: list[str] | None = None) -> int:
         edax_nodes, edax_cpu = reference.get(number, (0, 0.0))
         totals = [totals[0] + result.nodes, totals[1] + wall, totals[2] + cpu, totals[3] + edax_nodes,
                   totals[4] + edax_cpu]
-        ref = (f"{edax_nodes:,} | {edax_cpu:.2f} | {result.nodes / edax_nodes:.2f} | {cpu / edax_cpu:.2f}"
-               if edax_nodes else "- | - | - | -")
+        ref = edax_cells(result.nodes, cpu, edax_nodes, edax_cpu)
         line = (f"| {number} | {row['empties']} | {result.score:+d} | {expected:+d} | {move} | {'yes' if ok else 'NO'} "
                 f"| {result.nodes:,} | {wall:.2f} | {cpu:.2f} | {result.nodes / max(wall, 1e-9) / 1e6:.1f} | {ref} |")
         lines.append(line)
         print(line, flush=True)
     nodes, wall, cpu, edax_nodes, edax_cpu = totals
-    ref = (f"{edax_nodes:,} | {edax_cpu:.2f} | {nodes / edax_nodes:.2f} | {cpu / edax_cpu:.2f}"
-           if edax_nodes else "- | - | - | -")
+    ref = edax_cells(nodes, cpu, edax_nodes, edax_cpu)
     line = (f"| total | | {len(numbers) - wrong}/{len(numbers)} right | | | | {nodes:,} | {wall:.2f} | {cpu:.2f} "
             f"| {nodes / max(wall, 1e-9) / 1e6:.1f} | {ref} |")
     lines.append(line)

@@ -18,8 +18,9 @@ from searchprune.search.limits import Limit
 from searchprune.types import ALGORITHMS
 
 ALGORITHM_CHOICE = click.Choice(sorted(ALGORITHMS))
-#: FForum #21 (15 empties), a solve that runs every layer of the Othello solver in milliseconds.
-_OTHELLO_WARMUP = "OOOOOOOOXOOXXX--XXOOXOO-XOXOOO--XOOOOX--XOOXOO--XOOOOO--XXXX---- O"
+#: FForum #21 (15 empties; OBF in lower case, which the parser accepts), a solve that runs
+#: every layer of the Othello solver in milliseconds.
+_OTHELLO_WARMUP = "ooooooooxooxxx--xxooxoo-xoxooo--xoooox--xooxoo--xooooo--xxxx---- o"
 
 
 def _game(name: str):

@@ -168,3 +168,9 @@ def test_cli_solve_reads_obf_files(tmp_path):
     records = [json.loads(line) for line in out.output.strip().splitlines()]
     assert out.exit_code == 0
     assert [r["score"] for r in records] == [r["expected"] for r in records] == [int(r["best_score"]) for r in rows]
+
+
+def test_warmup_compiles_the_othello_solver():
+    out = CliRunner().invoke(main, ["warmup", "othello"])
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("othello") and "ready in" in out.output

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from searchprune.engines.engine import make_engine, move_time
 from searchprune.engines.spec import EngineSpec
@@ -177,7 +177,3 @@ def points(record: dict) -> dict[str, float]:
     if result == "0-1":
         return {first: 0.0, second: 1.0}
     return {first: 0.5, second: 0.5}
-
-
-def task_to_dict(task: GameTask) -> dict:
-    return asdict(task)

@@ -68,10 +68,6 @@ class EngineSpec:
     def as_dict(self) -> dict:
         return asdict(self)
 
-    @property
-    def clocked(self) -> bool:
-        return "clock" in self.limits
-
 
 def engines_dir() -> Path:
     """The folder of shipped specs (``SEARCHPRUNE_ENGINES`` overrides it)."""
