@@ -166,8 +166,39 @@ def othello_exact_value(board: NaiveOthello) -> int:
     return best
 
 
+class PythonChess:
+    """Chess through python-chess, which this project did not write: legal moves by its
+    own generator, results by its rules (threefold repetition, 50 moves, dead material)."""
+
+    def __init__(self) -> None:
+        import chess
+
+        self.board = chess.Board()
+
+    def status(self) -> int:
+        board = self.board
+        if board.is_checkmate():
+            return LOSS
+        if (board.is_stalemate() or board.is_insufficient_material() or board.is_repetition(3)
+                or board.halfmove_clock >= 100):
+            return DRAW
+        return ONGOING
+
+    def moves(self) -> list[int]:
+        from searchprune.games.chess.game import to_move
+
+        if self.status() != ONGOING:
+            return []
+        return [to_move(self.board, m) for m in self.board.legal_moves]
+
+    def play(self, move: int) -> None:
+        from searchprune.games.chess.game import from_move
+
+        self.board.push(from_move(move))
+
+
 #: Every registered game needs a naive reference here (a test checks it).
-REFERENCES = {"tictactoe": NaiveTicTacToe, "connect4": NaiveConnect4, "othello": NaiveOthello}
+REFERENCES = {"tictactoe": NaiveTicTacToe, "connect4": NaiveConnect4, "othello": NaiveOthello, "chess": PythonChess}
 
 
 def random_position(game, rng, min_plies: int = 0, max_plies: int = 10):

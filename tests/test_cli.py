@@ -59,7 +59,7 @@ def test_analyse_json_pv_is_in_move_notation():
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("analyse", "chess"), "unknown game 'chess'"),
+        (("analyse", "shogi"), "unknown game 'shogi'"),
         (("analyse", "connect4", "4448"), "expected a column 1-7"),
         (("play", "connect4", "--position", "4444444"), "column 4 is full"),
         (("play", "connect4", "--depth", "0"), "depth must be at least 1"),

@@ -75,6 +75,9 @@ class Game(abc.ABC):
     """
 
     info: ClassVar[GameInfo]
+    #: Search components on by default for this game (``Searcher`` keyword names such as
+    #: ``qsearch`` or ``null_move``); the rest default to off.
+    search_defaults: ClassVar[dict[str, bool]] = {}
 
     @property
     def kernels(self) -> ModuleType:
@@ -137,6 +140,15 @@ class Game(abc.ABC):
     def plies_left(self, state: State) -> int:
         """Upper bound on the plies the game can still last (caps the search depth)."""
         return self.info.max_plies
+
+    def live_state(self, state: State) -> np.ndarray:
+        """The part of ``state`` that make/unmake restore exactly (by default all of it;
+        a game may keep scratch space or spent undo records beyond it)."""
+        return state
+
+    def search_state(self, state: State) -> State:
+        """The copy of ``state`` a search works on (a game may mark it as a search root)."""
+        return np.array(state, copy=True)
 
     @abc.abstractmethod
     def side_to_move(self, state: State) -> int:

@@ -15,6 +15,7 @@ _BUILTIN: dict[str, str] = {
     "tictactoe": "searchprune.games.tictactoe:TicTacToe",
     "connect4": "searchprune.games.connect4:Connect4",
     "othello": "searchprune.games.othello:Othello",
+    "chess": "searchprune.games.chess:Chess",
 }
 _REGISTRY: dict[str, str] = dict(_BUILTIN)
 _INSTANCES: dict[str, Game] = {}

@@ -34,7 +34,7 @@ def alphabeta(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
     Scores are from the side to move. Returns 0 meaninglessly once the search is
     aborted (``ctx.stats[ABORTED]``); callers check it.
     """
-    done, value = enter_node(ctx, state, depth, ply)  # noqa: F821
+    done, value, depth = enter_node(ctx, state, depth, ply, alpha, beta)  # noqa: F821
     if done:
         return value
 

@@ -41,7 +41,18 @@ OPT_HISTORY = 3  # history table
 OPT_NODE_LIMIT = 4  # abort once NODES reaches this (0: none)
 OPT_DEADLINE = 5  # abort once the monotonic clock passes this, in ns (0: none)
 OPT_GEN = 6  # transposition-table generation of this search
-N_OPTS = 7
+# Search components a game may switch on (they need the game's optional kernels,
+# ``searchprune.search.defaults``); each can be turned off to measure what it buys.
+OPT_QSEARCH = 7  # quiescence search of tactical moves at the horizon
+OPT_CHECK_EXT = 8  # search one ply deeper when the side to move is in check
+OPT_NULL = 9  # null-move pruning (with the game's zugzwang guard)
+OPT_LMR = 10  # late-move reductions of quiet moves
+OPT_FUTILITY = 11  # futility pruning of quiet moves near the horizon
+OPT_MATE_DISTANCE = 12  # mate-distance pruning: no line can beat a mate already found
+N_OPTS = 13
+
+#: ``ctx.path[ply]`` after a null move from ``ply``.
+NULL_PATH = -2
 
 #: Nodes between two reads of the clock and the stop flag (a power of two).
 POLL_INTERVAL = 1024
@@ -59,6 +70,7 @@ class SearchContext(NamedTuple):
     opts: np.ndarray  # int64[N_OPTS]
     stop: np.ndarray  # int64[1]: set to 1 from anywhere to stop the search
     params: np.ndarray  # float64[...]: the evaluator's parameters
+    path: np.ndarray  # int64[MAX_PLY + 1]: the move made from each ply of the current line
 
 
 def new_context(max_moves: int, move_space: int, tt: np.ndarray, params: np.ndarray | None = None) -> SearchContext:
@@ -78,6 +90,7 @@ def new_context(max_moves: int, move_space: int, tt: np.ndarray, params: np.ndar
         opts=opts,
         stop=np.zeros(1, dtype=np.int64),
         params=np.zeros(1, dtype=np.float64) if params is None else np.ascontiguousarray(params, dtype=np.float64),
+        path=np.zeros(rows, dtype=np.int64),
     )
 
 

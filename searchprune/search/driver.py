@@ -34,9 +34,22 @@ class Searcher:
 
     Keyword options switch the search's parts on or off so their effect can be
     measured: ``tt``, ``hints`` (the game's ordering hints), ``killers``, ``history``
-    and ``aspiration``. ``algorithm`` is ``"minimax"``, ``"alphabeta"`` or
-    ``"negascout"``.
+    and ``aspiration``; and the selective components (``COMPONENTS``), whose default
+    is the game's ``search_defaults`` (chess: all on; other games: all off).
+    ``qsearch`` and ``check_extension`` change the leaves of every algorithm;
+    ``null_move``, ``lmr``, ``futility`` and ``mate_distance`` are parts of negascout.
+    ``algorithm`` is ``"minimax"``, ``"alphabeta"`` or ``"negascout"``.
     """
+
+    #: Keyword name -> context switch of the selective search components.
+    COMPONENTS = {
+        "qsearch": C.OPT_QSEARCH,
+        "check_extension": C.OPT_CHECK_EXT,
+        "null_move": C.OPT_NULL,
+        "lmr": C.OPT_LMR,
+        "futility": C.OPT_FUTILITY,
+        "mate_distance": C.OPT_MATE_DISTANCE,
+    }
 
     def __init__(
         self,
@@ -52,7 +65,12 @@ class Searcher:
         aspiration_delta: int = 16,
         evaluator: str | None = None,
         params: np.ndarray | None = None,
+        **components: bool,
     ) -> None:
+        unknown = sorted(set(components) - set(self.COMPONENTS))
+        if unknown:
+            raise ValueError(f"unknown search option {unknown[0]!r}: choose from "
+                             f"tt, hints, killers, history, aspiration, {', '.join(self.COMPONENTS)}")
         if algorithm not in ALGORITHMS:
             raise ValueError(f"unknown algorithm {algorithm!r}: choose one of {', '.join(ALGORITHMS)}")
         if aspiration_delta < 1:
@@ -68,6 +86,8 @@ class Searcher:
         opts[C.OPT_HINTS] = int(hints)
         opts[C.OPT_KILLERS] = int(killers)
         opts[C.OPT_HISTORY] = int(history)
+        for name, slot in self.COMPONENTS.items():
+            opts[slot] = int(components.get(name, game.search_defaults.get(name, False)))
 
     @property
     def tt_megabytes(self) -> float:
@@ -104,7 +124,7 @@ class Searcher:
             raise GameError("the game is over: there is nothing to search")
         limit = limit or Limit()
         ctx = self.ctx
-        work = np.array(state, copy=True)
+        work = self.game.search_state(state)
         algorithm = np.int64(ALGORITHMS[self.algorithm])
         ctx.opts[C.OPT_GEN] = ctx.opts[C.OPT_GEN] % 255 + 1
         ctx.stats[:] = 0

@@ -22,7 +22,7 @@ def minimax(ctx, state: np.ndarray, depth: int, ply: int) -> int:
     definition the other searches must reproduce. Returns 0 meaninglessly once
     ``ctx.stats[ABORTED]`` is set; callers check it.
     """
-    done, value = enter_node(ctx, state, depth, ply)  # noqa: F821
+    done, value, depth = enter_node(ctx, state, depth, ply, -INF, INF)  # noqa: F821
     if done:
         return value
     moves = ctx.moves[ply]

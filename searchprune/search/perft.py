@@ -9,16 +9,16 @@ import numpy as np
 from numba import njit
 
 from searchprune.config import JIT
-from searchprune.types import ONGOING
 
 
 @njit(**JIT)
 def perft(ctx, state: np.ndarray, depth: int, ply: int) -> int:
-    """Number of move sequences of exactly ``depth`` plies (finished games end a line early
-    and count 0; a forced pass is a move)."""
+    """Number of move sequences of exactly ``depth`` plies. A line ends early, counting 0,
+    where the game's ``perft_over`` says so (by default a finished game; chess counts
+    the legal-move tree whatever the draw rules say). A forced pass is a move."""
     if depth == 0:
         return np.int64(1)
-    if terminal(state) != ONGOING:  # noqa: F821
+    if perft_over(state):  # noqa: F821
         return np.int64(0)
     moves = ctx.moves[ply]
     n = gen_moves(state, moves)  # noqa: F821
