@@ -220,6 +220,50 @@ def warmup(game_names: tuple[str, ...]) -> None:
 
 
 @main.command()
+@click.argument("position")
+@click.argument("depth", type=click.IntRange(0, 20))
+@click.option("--game", "game_name", default="chess", show_default=True, help="Game of the position.")
+@click.option("--divide", is_flag=True, help="Also count the leaves below each legal move.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: nodes, seconds (and divide).")
+def perft(position: str, depth: int, game_name: str, divide: bool, as_json: bool) -> None:
+    """Count the leaves of the legal-move tree DEPTH plies below POSITION (a FEN for chess).
+
+    The move generator's standard correctness test. Compilation is done before the clock
+    starts, so ``seconds`` is the count itself.
+    """
+    from searchprune.search.driver import Searcher
+
+    game = _game(game_name)
+    try:
+        state = game.parse_position(position)
+    except GameError as error:
+        raise click.UsageError(str(error)) from None
+    searcher = Searcher(game, tt_mb=0.0625)
+    searcher.perft(state, 1)  # compile or load the kernels outside the timing
+    start = time.perf_counter()
+    parts: dict[str, int] = {}
+    if divide and depth > 0:
+        for move in game.legal_moves(state):
+            child = state.copy()
+            game.play(child, move)
+            parts[game.move_name(state, move)] = searcher.perft(child, depth - 1)
+        nodes = sum(parts.values())
+    else:
+        nodes = searcher.perft(state, depth)
+    seconds = time.perf_counter() - start
+    if as_json:
+        out = {"nodes": nodes, "seconds": round(seconds, 6), "depth": depth}
+        if divide:
+            out["divide"] = parts
+        click.echo(json.dumps(out))
+        return
+    for name, count in parts.items():
+        click.echo(f"{name}: {count}")
+    rate = f", {nodes / seconds / 1e6:.1f} M leaves/s" if seconds > 0 else ""
+    click.echo(f"{'' if not parts else chr(10)}Nodes searched: {nodes}  ({seconds:.3f} s{rate})")
+
+
+@main.command()
 @click.argument("game_name", metavar="GAME")
 @click.argument("position", default="")
 @click.option("--depth", type=int, help="Search depth in plies.")

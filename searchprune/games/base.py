@@ -102,6 +102,11 @@ class Game(abc.ABC):
     def format_move(self, state: State, move: Move) -> str:
         """Human form of ``move`` in ``state`` (before it is played)."""
 
+    def move_name(self, state: State, move: Move) -> str:
+        """Machine notation of ``move`` (perft divide, engine protocols); by default the
+        human form. Chess uses UCI (``e2e4``)."""
+        return self.format_move(state, move)
+
     def parse_move(self, state: State, text: str) -> Move:
         """The legal move that ``text`` names in ``state``; raises ``GameError`` otherwise."""
         text = text.strip()

@@ -193,6 +193,9 @@ class Chess(Game):
         """SAN, e.g. ``Nf3``, ``exd5``, ``O-O``, ``e8=Q+``."""
         return board_from_state(state).san(from_move(move))
 
+    def move_name(self, state: State, move: int) -> str:
+        return uci(move)
+
     def parse_move(self, state: State, text: str) -> int:
         """SAN (``Nf3``, ``O-O``) or UCI (``g1f3``); raises ``GameError`` if illegal or unreadable."""
         text = text.strip()
