@@ -8,9 +8,9 @@ Each works in plain Python too (``NUMBA_DISABLE_JIT=1``): ``lowest_index`` and
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 from numba.extending import overload
-from numba import njit
 
 from searchprune.config import JIT
 

@@ -67,10 +67,12 @@ def games_cmd(as_json: bool) -> None:
 @click.option("--time", "seconds", type=float, help="Engine strength: seconds per move (default 1).")
 @click.option("--algorithm", type=ALGORITHM_CHOICE, default="negascout", show_default=True)
 @click.option("--hash", "tt_mb", type=float, default=16, show_default=True, help="Transposition table MiB.")
-@click.option("--position", default="", help="Start from this position (the game's notation, e.g. 4453).")
+@click.option("--position", default="", help="Start from this position (the game's notation: 4453, a FEN...).")
 @click.option("--color/--no-color", default=None, help="Colour the board (default: when stdout is a terminal).")
+@click.option("--pgn", "record_path", type=click.Path(dir_okay=False),
+              help="Chess: save the game here (default: searchprune-chess-<time>.pgn in this folder).")
 def play(game_name: str, side: str, depth: int | None, seconds: float | None, algorithm: str, tt_mb: float,
-         position: str, color: bool | None) -> None:
+         position: str, color: bool | None, record_path: str | None) -> None:
     """Play GAME against the engine in the terminal (moves may come from stdin)."""
     from searchprune.play import PlayOptions, PlaySession
 
@@ -85,6 +87,7 @@ def play(game_name: str, side: str, depth: int | None, seconds: float | None, al
         algorithm=algorithm,
         tt_mb=tt_mb,
         color=sys.stdout.isatty() if color is None else color,
+        record_path=record_path,
     )
     PlaySession(game, options, sys.stdin, sys.stdout, state).run()
 
@@ -439,6 +442,12 @@ def tournament(engine_names, mode, rounds, openings_path, concurrency, cluster, 
     else:
         print_report(outcome, event)
         click.echo(f"\nresults: {folder / 'results.jsonl'}  games: {folder / 'games.pgn'}")
+
+
+# Registered last: the UCI engine lives with the engines, not among the commands above.
+from searchprune.engines.uci import uci_command
+
+main.add_command(uci_command)
 
 
 if __name__ == "__main__":

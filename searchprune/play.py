@@ -9,7 +9,9 @@ input ending) prints the position in the game's notation so it can be resumed wi
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from searchprune.games.base import Game, GameError, State
@@ -27,6 +29,9 @@ class PlayOptions:
     algorithm: str = "negascout"
     tt_mb: float = 16
     color: bool = False
+    #: Where the game record goes when the session ends (games with a record format);
+    #: None: a time-stamped file in the current folder.
+    record_path: str | None = None
 
 
 class PlaySession:
@@ -38,6 +43,7 @@ class PlaySession:
         self.inp = inp
         self.out = out
         self.state = game.new_state() if state is None else state
+        self.start = self.state.copy()
         self.played: list[int] = []  # moves made in this session, for undo
         self.searcher = Searcher(game, algorithm=options.algorithm, tt_mb=options.tt_mb)
 
@@ -98,7 +104,8 @@ class PlaySession:
             if not line:  # input ended: leave as if 'quit'
                 self.say()
                 return self.quit()
-            command = line.strip().lower()
+            text = line.strip()
+            command = text.lower()
             if not command:
                 continue
             if command in ("quit", "q", "exit"):
@@ -113,7 +120,7 @@ class PlaySession:
                 self.undo()
                 continue
             try:
-                move = self.game.parse_move(self.state, command)
+                move = self.game.parse_move(self.state, text)
             except GameError as error:
                 self.say(f"Error: {error}")
                 continue
@@ -122,9 +129,29 @@ class PlaySession:
             self.show()
         self.say(self.game.result_text(self.state))
         self.say(f"Game: {self.game.format_position(self.state)}")
+        self.save_record()
         return self.state
 
     def quit(self) -> State:
         position = self.game.format_position(self.state)
         self.say(f"Game left unfinished. Resume with: searchprune play {self.game.info.name} --side {'first' if self.options.human_side == 0 else 'second'} --position '{position}'")
+        self.save_record()
         return self.state
+
+    def save_record(self) -> None:
+        """Write the game's record file (PGN for chess), if the game has a format for one."""
+        now = datetime.datetime.now()
+        names = ["You", "searchprune"] if self.options.human_side == 0 else ["searchprune", "You"]
+        headers = {"Event": "searchprune play", "Site": "terminal", "Date": now.strftime("%Y.%m.%d"),
+                   "White": names[0], "Black": names[1]}
+        record = self.game.game_record(self.start, self.played, headers)
+        if record is None:
+            return
+        suffix, text = record
+        path = Path(self.options.record_path or f"searchprune-{self.game.info.name}-{now:%Y%m%d-%H%M%S}{suffix}")
+        try:
+            path.write_text(text)
+        except OSError as error:
+            self.say(f"Error: could not save the game to {path}: {error.strerror}")
+            return
+        self.say(f"Game saved to {path}")

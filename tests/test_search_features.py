@@ -107,7 +107,9 @@ def test_second_process_loads_the_search_from_the_disk_cache(tmp_path):
         from searchprune.search.driver import Searcher
         from searchprune.search.limits import Limit
         g = get_game("tictactoe")
-        s = Searcher(g)
+        # every component on: compiles the quiescence and pruning paths too
+        s = Searcher(g, qsearch=True, check_extension=True, null_move=True, lmr=True, futility=True,
+                     mate_distance=True)
         for algorithm in ("minimax", "alphabeta", "negascout"):
             s.algorithm = algorithm
             s.search(g.parse_position("15"), Limit(depth=3))
@@ -115,7 +117,7 @@ def test_second_process_loads_the_search_from_the_disk_cache(tmp_path):
         print(json.dumps({n: dict(hits=sum(getattr(k, n).stats.cache_hits.values()),
                                   misses=sum(getattr(k, n).stats.cache_misses.values()),
                                   signatures=len(getattr(k, n).signatures))
-                          for n in ("search_root", "alphabeta", "negascout", "minimax")}))
+                          for n in ("search_root", "alphabeta", "negascout", "minimax", "enter_node")}))
         """
     )
     env = dict(os.environ, SEARCHPRUNE_CACHE_DIR=str(tmp_path / "sp"), NUMBA_CACHE_DIR=str(tmp_path / "numba"))

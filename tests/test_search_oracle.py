@@ -12,7 +12,6 @@ import pytest
 from oracle import negamax, random_position
 
 from searchprune.games import get_game
-from searchprune.search import context as C
 from searchprune.search.driver import Searcher
 from searchprune.search.limits import Limit
 from searchprune.types import ALGORITHMS, INF

@@ -4,7 +4,6 @@ faults (crash, illegal move, overrun, a killed worker), and resume after a kill.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from searchprune.engines.engine import make_engine, move_time
 from searchprune.engines.spec import EngineSpec
 from searchprune.games import get_game
-from searchprune.types import DRAW, LOSS, ONGOING, WIN
+from searchprune.types import DRAW, ONGOING, WIN
 
 #: A fixed-time move may overrun by this factor plus ``TIME_MARGIN`` seconds before it forfeits.
 TIME_FACTOR = 2.0

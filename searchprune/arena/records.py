@@ -6,11 +6,16 @@ game, engines, openings, schedule), every further line is one finished game's re
 ends, so killing the process loses nothing finished; a torn last line (killed in the
 middle of a write) is ignored on reading. ``--resume`` reads it back.
 
-``games.pgn``: the same games as PGN, for people and PGN tools. For games other than
-chess it is PGN-like: the usual seven tag roster plus ``Variant``, ``Opening`` (the
-opening in the game's own notation) and ``Termination``; the moves are the game's own
-notation, numbered by ply pairs, each followed by a ``{score/depth time}`` comment as
-cutechess writes them.
+``games.pgn``: the same games as PGN, for people and PGN tools. Chess games are real
+PGN, written by python-chess: the seven tag roster, ``FEN`` and ``SetUp`` when the
+opening does not start from the initial position, ``Opening`` (the opening as given,
+e.g. ``startpos moves e2e4 e7e5``), ``Termination`` and ``PlyCount``; the opening's
+moves are in the movetext marked ``{book}``, then every game move carries a
+``{+0.35/12 0.520s}`` comment (score in pawns from the mover's side, ``+M3``/``-M3``
+for mates in moves, search depth, time) as cutechess writes them. For other games it
+is PGN-like: the seven tag roster plus ``Variant``, ``Opening``, ``Termination`` and
+``PlyCount``; the moves are the game's own notation, numbered by ply pairs, with the
+same comments in the game's own score units.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+
+from searchprune.types import MATE, MATE_BOUND
 
 RESULTS = "results.jsonl"
 PGN = "games.pgn"
@@ -74,8 +81,15 @@ def read_results(folder: Path) -> tuple[dict, list[dict]]:
     return header, list(games.values())
 
 
+def _tag(value) -> str:
+    """A tag value PGN readers accept: one line, no double quote or backslash."""
+    return " ".join(str(value).replace('"', "'").replace("\\", "/").split())
+
+
 def pgn_text(record: dict, event: str = "searchprune tournament") -> str:
     """One game as PGN (see the module docstring)."""
+    if record["game"] == "chess":
+        return _chess_pgn(record, event)
     tags = [
         ("Event", event), ("Site", "searchprune"), ("Date", record.get("date", "????.??.??")),
         ("Round", f"{record['round'] + 1}.{record['leg'] + 1}"), ("White", record["first"]),
@@ -83,7 +97,7 @@ def pgn_text(record: dict, event: str = "searchprune tournament") -> str:
         ("Opening", record["opening"] or "(start)"), ("Termination", record["termination"]),
         ("PlyCount", str(len(record["moves"]))),
     ]
-    head = "\n".join(f'[{k} "{str(v).replace(chr(34), chr(39))}"]' for k, v in tags)
+    head = "\n".join(f'[{k} "{_tag(v)}"]' for k, v in tags)
     words = []
     for i, move in enumerate(record["moves"]):
         if i % 2 == 0:
@@ -103,3 +117,40 @@ def pgn_text(record: dict, event: str = "searchprune tournament") -> str:
             line = f"{line} {word}" if line else word
     body.append(line)
     return head + "\n\n" + "\n".join(body) + "\n"
+
+
+def _pawns(score: int) -> str:
+    """A centipawn or mate score as cutechess writes it: ``+0.35``, ``+M3``, ``-M2``."""
+    if abs(score) >= MATE_BOUND:
+        moves = (MATE - abs(score) + 1) // 2
+        return f"{'+' if score > 0 else '-'}M{moves}"
+    return f"{score / 100:+.2f}"
+
+
+def _chess_pgn(record: dict, event: str) -> str:
+    """A chess game as PGN through python-chess (see the module docstring)."""
+    import chess.pgn
+
+    from searchprune.games import get_game
+
+    board = get_game("chess").parse_board(record["opening"])
+    game = chess.pgn.Game.from_board(board)
+    node = game
+    while node.variations:
+        node = node.variations[0]
+        node.comment = "book"
+    for move in record["moves"]:
+        node = node.add_variation(board.push_san(move["move"]))
+        timing = f"{move['time']:.3f}s"
+        if move.get("score") is None:
+            node.comment = timing
+        else:
+            depth = f"/{move['depth']}" if move.get("depth") is not None else ""
+            node.comment = f"{_pawns(move['score'])}{depth} {timing}"
+    game.headers.update({
+        "Event": _tag(event), "Site": "searchprune", "Date": record.get("date", "????.??.??"),
+        "Round": f"{record['round'] + 1}.{record['leg'] + 1}", "White": _tag(record["first"]),
+        "Black": _tag(record["second"]), "Result": record["result"], "Opening": _tag(record["opening"]),
+        "Termination": _tag(record["termination"]), "PlyCount": str(len(board.move_stack)),
+    })
+    return str(game) + "\n"

@@ -256,7 +256,8 @@ def _sprt(tournament: Tournament, games: list[dict], sprt: SprtConfig | None) ->
 
 
 def read_openings(path: Path) -> list[str]:
-    """Openings file: one per line, the first token; ``#`` comments and blank lines skipped."""
+    """Openings file: one position per line in the game's notation (a chess line may be a
+    FEN or ``startpos moves ...``); ``#`` comments and blank lines skipped."""
     try:
         lines = Path(path).read_text().splitlines()
     except OSError as error:
@@ -265,7 +266,7 @@ def read_openings(path: Path) -> list[str]:
     for line in lines:
         text = line.split("#", 1)[0].strip()
         if text:
-            out.append(text.split()[0])
+            out.append(text)
     return out
 
 

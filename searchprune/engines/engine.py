@@ -4,11 +4,9 @@
 
 - ``SearchEngine``: this project's search (``searchprune.search.driver.Searcher``) with
   the spec's algorithm, table size, switches, evaluator and limits;
+- ``UciEngine`` (``searchprune.engines.external``): an external UCI chess engine;
 - a ``python`` spec's class, which subclasses ``Engine`` (``RandomEngine`` ships as a
   baseline); tests use this to build engines that crash, hang or cheat.
-
-External UCI engines play chess, which this project does not have as a game yet: a
-``uci`` spec fails at ``make_engine`` with the unknown-game error.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ import random
 from dataclasses import dataclass
 
 from searchprune.engines.spec import EngineSpec, SpecError
-from searchprune.games import Game, GameError, get_game
+from searchprune.games import Game, get_game
 from searchprune.search.limits import Limit
 
 #: With a clock, a move may use the remaining time over this, plus most of the increment.
@@ -113,4 +111,6 @@ def make_engine(spec: EngineSpec) -> Engine:
         except (ImportError, AttributeError, ValueError) as error:
             raise SpecError(f"engine {spec.name}: cannot load class {spec.engine_class!r}: {error}") from None
         return cls(spec, game, **spec.params)
-    raise GameError(f"engine {spec.name}: {spec.kind} engines need a {spec.game} game, which is not registered")
+    from searchprune.engines.external import UciEngine  # python-chess's engine module loads only here
+
+    return UciEngine(spec, game)

@@ -42,7 +42,10 @@ from searchprune.types import ALGORITHMS
 
 KINDS = ("searchprune", "uci", "python")
 LIMIT_KEYS = ("depth", "nodes", "time", "clock", "increment")
-SEARCH_SWITCHES = ("tt", "hints", "killers", "history", "aspiration")
+#: ``[search]`` switches: the driver's own, then its selective components (``Searcher.COMPONENTS``;
+#: spelled out here so that reading a spec does not import the compiled search).
+SEARCH_SWITCHES = ("tt", "hints", "killers", "history", "aspiration",
+                   "qsearch", "check_extension", "null_move", "lmr", "futility", "mate_distance")
 
 
 class SpecError(ValueError):

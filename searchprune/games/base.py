@@ -172,6 +172,11 @@ class Game(abc.ABC):
             return f"{names[1 - mover]} wins."
         return "The game is not over."
 
+    def game_record(self, start: State, moves: list[Move], headers: dict[str, str]) -> tuple[str, str] | None:
+        """``(suffix, text)`` of a file recording the game played from ``start`` (PGN for
+        chess), or None where the game has no standard record format."""
+        return None
+
     # -- display -----------------------------------------------------------------
     @abc.abstractmethod
     def render(self, state: State, *, color: bool = False) -> str:

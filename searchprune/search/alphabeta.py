@@ -18,7 +18,7 @@ from searchprune.search.context import (
 )
 from searchprune.search.history import note_cutoff
 from searchprune.search.tt import probe_node, store_node
-from searchprune.types import INF, NO_MOVE
+from searchprune.types import NO_MOVE
 
 
 @njit(**JIT)
@@ -37,8 +37,11 @@ def alphabeta(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
     done, value, depth = enter_node(ctx, state, depth, ply, alpha, beta)  # noqa: F821
     if done:
         return value
+    best = value  # -INF, or the stand-pat score of a quiescence node (depth <= 0)
+    if best > alpha:
+        alpha = best
 
-    use_tt = ctx.opts[OPT_TT] != 0
+    use_tt = ctx.opts[OPT_TT] != 0 and depth > 0
     tt_move = NO_MOVE
     k = key(state)  # noqa: F821
     if use_tt:
@@ -48,10 +51,9 @@ def alphabeta(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
 
     moves = ctx.moves[ply]
     order = ctx.order[ply]
-    n = gen_moves(state, moves)  # noqa: F821
+    n = gen_moves(state, moves) if depth > 0 else gen_tactical(state, moves)  # noqa: F821
     score_moves(state, moves, order, n, tt_move, ctx.opts, ctx.killers[ply], ctx.history)  # noqa: F821
     alpha0 = alpha
-    best = -INF
     best_move = NO_MOVE
     for i in range(n):
         move = pick_next(moves, order, n, i)  # noqa: F821
@@ -70,7 +72,8 @@ def alphabeta(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
                     ctx.stats[CUTOFFS] += 1
                     if i == 0:
                         ctx.stats[FIRST_CUTOFFS] += 1
-                    note_cutoff(ctx.killers, ctx.history, ply, move, depth)
+                    if depth > 0:
+                        note_cutoff(ctx.killers, ctx.history, ply, move, depth)
                     break
     if use_tt:
         store_node(ctx, k, depth, ply, alpha0, beta, best, best_move)

@@ -4,16 +4,16 @@ Numba inlines a game's kernels into the search only if the search reads them as
 globals; closures over dispatchers and jitclass compile fine but never hit the disk
 cache, and a cached function that inlined another module's code is not invalidated
 when that module changes (numba#6264, #6522, #8359). So the search is written once as
-template modules (``defaults``, ``node``, ``quiescence``, ``ordering``, ``minimax``,
+template modules (``defaults``, ``node``, ``ordering``, ``minimax``,
 ``alphabeta``, ``negascout``, ``root``, ``perft``)
 whose game calls are free names, and ``build_searcher`` writes a small module that
 binds those names by import and then holds the templates' source::
 
     from searchprune.games.connect4 import gen_moves, make, unmake, terminal, key, order_hint
     from searchprune.games.connect4 import evaluate as evaluate
-    <defaults.py>
     from searchprune.games.<game> import <the optional kernels the game defines>
-    <node.py> <quiescence.py> <ordering.py> <minimax.py> <alphabeta.py> <negascout.py> <root.py> <perft.py>
+    <the defaults.py kernels the game does not define>
+    <node.py> <ordering.py> <minimax.py> <alphabeta.py> <negascout.py> <root.py> <perft.py>
 
 Its file name carries a digest of every source it depends on (templates, search
 helpers, the game's and the evaluator's modules, the Numba version), so editing any
@@ -23,6 +23,7 @@ compiled code from the last process.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
 import importlib.util
@@ -40,7 +41,7 @@ from searchprune.games.base import KERNELS, Game
 _SEARCH_DIR = Path(__file__).resolve().parent
 _PACKAGE_DIR = _SEARCH_DIR.parent
 #: Template modules, in the order their source is pasted.
-TEMPLATES = ("node", "quiescence", "ordering", "minimax", "alphabeta", "negascout", "root", "perft")
+TEMPLATES = ("node", "ordering", "minimax", "alphabeta", "negascout", "root", "perft")
 #: Optional game kernels: the game's own if it defines them, else ``defaults.py``'s.
 OPTIONAL = ("in_check", "gen_tactical", "is_tactical", "make_null", "unmake_null", "null_ok", "perft_over")
 #: Modules the templates import; a change in any of them must recompile the search.
@@ -73,6 +74,28 @@ def _template_source(name: str) -> str:
     return f"# ---- searchprune/search/{name}.py ----\n" + "\n".join(lines) + "\n"
 
 
+def _defaults_source(names: set[str]) -> str:
+    """The imports of ``defaults.py`` and the default kernels called ``names``.
+
+    Only the defaults a game lacks are pasted: a default defined in the module and then
+    rebound by importing the game's own kernel over it compiled, but the search crashed
+    when Numba loaded it back from the disk cache.
+    """
+    text = (_SEARCH_DIR / "defaults.py").read_text()
+    lines = text.splitlines()
+    tree = ast.parse(text)
+    parts = ["# ---- searchprune/search/defaults.py (the defaults this game needs) ----"]
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and not (
+                isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+            parts.append("\n".join(lines[node.lineno - 1:node.end_lineno]))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in names:
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            parts.append("\n\n" + "\n".join(lines[start - 1:node.end_lineno]))
+    return "\n".join(parts) + "\n\n"
+
+
 def module_text(game: Game, evaluator: str | None = None) -> tuple[str, str]:
     """``(digest, source)`` of the specialised search module for ``game``."""
     game_module = game.kernels.__name__
@@ -85,9 +108,9 @@ def module_text(game: Game, evaluator: str | None = None) -> tuple[str, str]:
         f"from {game_module} import {', '.join(names)}  # noqa: F401\n"
         f"from {eval_module} import {eval_func} as evaluate  # noqa: F401\n\n"
     )
-    overrides = f"from {game_module} import {', '.join(own)}  # noqa: F401,F811\n\n" if own else ""
-    source = (header + _template_source("defaults") + overrides
-              + "\n".join(_template_source(t) for t in TEMPLATES))
+    if own:
+        header += f"from {game_module} import {', '.join(own)}  # noqa: F401\n\n"
+    source = header + _defaults_source(set(OPTIONAL) - set(own)) + "\n".join(_template_source(t) for t in TEMPLATES)
     digest = hashlib.sha256()
     digest.update(source.encode())
     digest.update(numba.__version__.encode())

@@ -81,6 +81,7 @@ class Searcher:
         self.aspiration_delta = aspiration_delta
         self.kernels = build_searcher(game, evaluator)
         self.ctx = C.new_context(game.info.max_moves, game.info.move_space, new_table(tt_mb), params)
+        self._never_stop = np.zeros(1, dtype=np.int64)
         opts = self.ctx.opts
         opts[C.OPT_TT] = int(tt)
         opts[C.OPT_HINTS] = int(hints)
@@ -143,8 +144,6 @@ class Searcher:
             # Depth 1 ignores the limits so that there is always a move to return.
             ctx.opts[C.OPT_NODE_LIMIT] = limit.nodes or 0 if depth > 1 else 0
             ctx.opts[C.OPT_DEADLINE] = deadline if depth > 1 else 0
-            if depth == 1:
-                ctx.stop[0] = 0
             value = self._iterate(work, depth, score, algorithm, aspirate=bool(iterations))
             if ctx.stats[C.ABORTED]:
                 interrupted = True
@@ -166,8 +165,12 @@ class Searcher:
         delta = self.aspiration_delta
         use_window = self.aspiration and aspirate and depth >= ASPIRATION_MIN_DEPTH and abs(previous) < MATE_BOUND
         alpha, beta = (previous - delta, previous + delta) if use_window else (-INF, INF)
+        # Depth 1 always completes, so there is a move to return: it reads a stop flag
+        # nobody sets, and a stop() during it takes effect from depth 2.
+        run_ctx = ctx._replace(stop=self._never_stop) if depth == 1 else ctx
         while True:
-            value = int(self.kernels.search_root(ctx, work, np.int64(depth), np.int64(alpha), np.int64(beta), algorithm))
+            value = int(self.kernels.search_root(run_ctx, work, np.int64(depth), np.int64(alpha), np.int64(beta),
+                                                 algorithm))
             if ctx.stats[C.ABORTED] or algorithm == MINIMAX:
                 return value
             if value <= alpha and alpha > -INF:  # fail low: the true score is <= value

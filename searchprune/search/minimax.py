@@ -22,12 +22,14 @@ def minimax(ctx, state: np.ndarray, depth: int, ply: int) -> int:
     definition the other searches must reproduce. Returns 0 meaninglessly once
     ``ctx.stats[ABORTED]`` is set; callers check it.
     """
-    done, value, depth = enter_node(ctx, state, depth, ply, -INF, INF)  # noqa: F821
+    # np.int64: a bare global constant would type as a literal and compile a second
+    # signature of enter_node (numba#6061: that can crash the disk cache on reload).
+    done, value, depth = enter_node(ctx, state, depth, ply, np.int64(-INF), np.int64(INF))  # noqa: F821
     if done:
         return value
     moves = ctx.moves[ply]
-    n = gen_moves(state, moves)  # noqa: F821
-    best = -INF
+    n = gen_moves(state, moves) if depth > 0 else gen_tactical(state, moves)  # noqa: F821
+    best = value  # -INF, or the stand-pat score of a quiescence node
     for i in range(n):
         move = moves[i]
         make(state, move)  # noqa: F821

@@ -41,7 +41,7 @@ from searchprune.search.context import (
 )
 from searchprune.search.history import note_cutoff
 from searchprune.search.tt import probe_node, store_node
-from searchprune.types import INF, MATE, MATE_BOUND, NO_MOVE
+from searchprune.types import MATE, MATE_BOUND, NO_MOVE
 
 FUTILITY_MARGIN = 120
 #: Moves searched at full depth before reductions start, and the depth they start at.
@@ -62,6 +62,9 @@ def negascout(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
     done, value, depth = enter_node(ctx, state, depth, ply, alpha, beta)  # noqa: F821
     if done:
         return value
+    best = value  # -INF, or the stand-pat score of a quiescence node (depth <= 0)
+    if best > alpha:
+        alpha = best
     opts = ctx.opts
     if opts[OPT_MATE_DISTANCE] != 0:
         alpha = max(alpha, -(MATE - ply))
@@ -69,7 +72,7 @@ def negascout(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
         if alpha >= beta:
             return alpha
 
-    use_tt = opts[OPT_TT] != 0
+    use_tt = opts[OPT_TT] != 0 and depth > 0
     tt_move = NO_MOVE
     k = key(state)  # noqa: F821
     if use_tt:
@@ -81,7 +84,7 @@ def negascout(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
     checked = selective and in_check(state)  # noqa: F821
     pv_node = beta - alpha > 1
     static = np.int64(0)
-    if selective and not pv_node and not checked:
+    if selective and not pv_node and not checked and depth > 0:
         static = np.int64(evaluate(state, ctx.params))  # noqa: F821
 
     if (opts[OPT_NULL] != 0 and not pv_node and not checked and depth >= 3 and static >= beta
@@ -98,15 +101,14 @@ def negascout(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
             return beta if value >= MATE_BOUND else value
 
     futility_bound = static + FUTILITY_MARGIN * depth
-    futile = (opts[OPT_FUTILITY] != 0 and not pv_node and not checked and depth <= 3
+    futile = (opts[OPT_FUTILITY] != 0 and not pv_node and not checked and 0 < depth <= 3
               and futility_bound <= alpha and abs(alpha) < MATE_BOUND)
 
     moves = ctx.moves[ply]
     order = ctx.order[ply]
-    n = gen_moves(state, moves)  # noqa: F821
+    n = gen_moves(state, moves) if depth > 0 else gen_tactical(state, moves)  # noqa: F821
     score_moves(state, moves, order, n, tt_move, opts, ctx.killers[ply], ctx.history)  # noqa: F821
     alpha0 = alpha
-    best = -INF
     best_move = NO_MOVE
     for i in range(n):
         move = pick_next(moves, order, n, i)  # noqa: F821
@@ -145,7 +147,8 @@ def negascout(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
                     ctx.stats[CUTOFFS] += 1
                     if i == 0:
                         ctx.stats[FIRST_CUTOFFS] += 1
-                    note_cutoff(ctx.killers, ctx.history, ply, move, depth)
+                    if depth > 0:
+                        note_cutoff(ctx.killers, ctx.history, ply, move, depth)
                     break
     if use_tt:
         store_node(ctx, k, depth, ply, alpha0, beta, best, best_move)

@@ -37,7 +37,6 @@ from searchprune.bits import lowest_index, popcount
 from searchprune.config import JIT
 from searchprune.games.base import GameError
 from searchprune.games.othello import (
-    COLOUR,
     OPPONENT,
     PASS,
     PLAYER,

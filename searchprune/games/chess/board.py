@@ -39,11 +39,48 @@ from searchprune.bits import highest_index, lowest_index, popcount
 from searchprune.config import JIT
 from searchprune.games.chess.pst import PHASE_OF, PST_EG, PST_MG
 from searchprune.games.chess.tables import (
-    BETWEEN, BISHOP, BLACK, BK, BQ, CASTLE_KEEP, CASTLE_KEYS, CASTLING, DARK_SQUARES, DOUBLE_PUSH,
-    EAST, EN_PASSANT, EP_KEYS, KING, KING_ATTACKS, KNIGHT, KNIGHT_ATTACKS, LIGHT_SQUARES, LINE, NORMAL,
-    NORTH, NORTH_EAST, NORTH_WEST, NULL_MOVE, PAWN, PAWN_ATTACKS, PIECE_KEYS, PROMO_N, PROMO_Q, PROMO_R,
-    PROMOTION_RANK, PUSH_TWICE_RANK, QUEEN, RAYS, ROOK, SOUTH, SOUTH_EAST, SOUTH_WEST, TURN_KEY, WEST,
-    WHITE, WK, WQ,
+    BETWEEN,
+    BISHOP,
+    BK,
+    BLACK,
+    BQ,
+    CASTLE_KEEP,
+    CASTLE_KEYS,
+    CASTLING,
+    DARK_SQUARES,
+    DOUBLE_PUSH,
+    EAST,
+    EN_PASSANT,
+    EP_KEYS,
+    KING,
+    KING_ATTACKS,
+    KNIGHT,
+    KNIGHT_ATTACKS,
+    LIGHT_SQUARES,
+    LINE,
+    NORMAL,
+    NORTH,
+    NORTH_EAST,
+    NORTH_WEST,
+    NULL_MOVE,
+    PAWN,
+    PAWN_ATTACKS,
+    PIECE_KEYS,
+    PROMO_N,
+    PROMO_Q,
+    PROMOTION_RANK,
+    PUSH_TWICE_RANK,
+    QUEEN,
+    RAYS,
+    ROOK,
+    SOUTH,
+    SOUTH_EAST,
+    SOUTH_WEST,
+    TURN_KEY,
+    WEST,
+    WHITE,
+    WK,
+    WQ,
 )
 from searchprune.types import DRAW, LOSS, ONGOING
 
@@ -196,8 +233,9 @@ def _ep_is_legal(state: np.ndarray, frm: int, to: int, capsq: int, ksq: int, us:
 def generate(state: np.ndarray, buf: np.ndarray, cap: int, tactical: bool) -> int:
     """Write legal moves into ``buf`` and return how many, stopping once there are ``cap``.
 
-    ``tactical``: only captures (en passant included) and queen promotions, unless the
-    side to move is in check, when every evasion is generated.
+    ``tactical``: only captures (en passant included; a capture that promotes, to a queen
+    only) and queen promotions, unless the side to move is in check, when every evasion
+    is generated.
     """
     us = state[SIDE]
     them = 1 - us

@@ -27,7 +27,16 @@ from searchprune.config import JIT
 from searchprune.games.chess.board import BOARD, EG, MG, PHASE, SIDE, bishop_attacks, rook_attacks
 from searchprune.games.chess.pst import TOTAL_PHASE
 from searchprune.games.chess.tables import (
-    BISHOP, BLACK, FILE_A, KING, KNIGHT, KNIGHT_ATTACKS, PAWN, QUEEN, ROOK, WHITE,
+    BISHOP,
+    BLACK,
+    FILE_A,
+    KING,
+    KNIGHT,
+    KNIGHT_ATTACKS,
+    PAWN,
+    QUEEN,
+    ROOK,
+    WHITE,
 )
 
 _ONE = np.uint64(1)

@@ -16,12 +16,24 @@ import sys
 from types import ModuleType
 
 import chess
+import chess.pgn
 import numpy as np
 
 from searchprune.games.base import Game, GameError, GameInfo, State
 from searchprune.games.chess import board as B
 from searchprune.games.chess.tables import (
-    BK, BQ, CASTLE_KEYS, CASTLING, DOUBLE_PUSH, EN_PASSANT, MOVE_SPACE, NORMAL, PIECE_KEYS, PROMO_N, TURN_KEY, WK,
+    BK,
+    BQ,
+    CASTLE_KEYS,
+    CASTLING,
+    DOUBLE_PUSH,
+    EN_PASSANT,
+    MOVE_SPACE,
+    NORMAL,
+    PIECE_KEYS,
+    PROMO_N,
+    TURN_KEY,
+    WK,
     WQ,
 )
 from searchprune.types import DRAW, MAX_PLY, ONGOING
@@ -132,6 +144,23 @@ def board_from_state(state: State) -> chess.Board:
     return board
 
 
+def board_with_history(state: State) -> chess.Board:
+    """``state`` as a python-chess board whose move stack holds the plies since the last
+    capture or pawn move: all the history a repetition can reach (what a UCI engine
+    needs to see in ``position ... moves``)."""
+    work = np.array(state, copy=True)
+    moves = []
+    for _ in range(min(int(work[B.HALFMOVE]), int(work[B.HPLY]))):
+        ply = int(work[B.HPLY]) - 1
+        move = int(work[B.HIST + (ply & B.HIST_MASK) * B.REC + B.R_MOVE])
+        B.unmake(work, np.int64(move))
+        moves.append(move)
+    board = board_from_state(work)
+    for move in reversed(moves):
+        board.push(from_move(move))
+    return board
+
+
 class Chess(Game):
     """Standard chess (no Chess960)."""
 
@@ -156,13 +185,11 @@ class Chess(Game):
         return _set_up(chess.Board())
 
     def parse_position(self, text: str) -> State:
-        """A FEN, ``startpos``, or either followed by ``moves`` and UCI moves."""
+        """A FEN, or ``startpos`` (also the empty text), either followed by ``moves`` and UCI moves."""
         return state_from_board(self.parse_board(text))
 
     def parse_board(self, text: str) -> chess.Board:
-        words = text.split()
-        if not words:
-            raise GameError("empty position: give a FEN or 'startpos'")
+        words = text.split() or ["startpos"]
         moves: list[str] = []
         if "moves" in words:
             at = words.index("moves")
@@ -180,9 +207,14 @@ class Chess(Game):
                 raise GameError(f"impossible position {fen!r}: {_status_text(fatal)}")
         for text_move in moves:
             try:
-                board.push(board.parse_uci(text_move))
+                move = board.parse_uci(text_move)
+                if not move:  # python-chess reads 0000 as a null move
+                    raise ValueError
             except ValueError:
                 raise GameError(f"illegal move {text_move!r} in {board.fen()}") from None
+            board.push(move)
+        if board.fullmove_number > 100_000 or board.halfmove_clock > 100_000:
+            raise GameError(f"move counters out of range in {board.fen()}")
         return board
 
     def format_position(self, state: State) -> str:
@@ -237,6 +269,23 @@ class Chess(Game):
             reason = _draw_reason(state)
             return f"Draw ({reason})." if reason else text
         return text
+
+    def game_record(self, start: State, moves: list[int], headers: dict[str, str]) -> tuple[str, str]:
+        """The game from ``start`` through ``moves`` as PGN (FEN and SetUp tags when it did
+        not begin at the initial position); ``headers`` fill the tag roster."""
+        board = board_from_state(start)
+        pgn = chess.pgn.Game()
+        if board.fen() != START_FEN:
+            pgn.setup(board)
+        for name, value in headers.items():
+            pgn.headers[name] = value
+        node = pgn
+        for move in moves:
+            node = node.add_variation(from_move(move))
+            board.push(node.move)
+        outcome = board.outcome(claim_draw=True)
+        pgn.headers["Result"] = outcome.result() if outcome else "*"
+        return ".pgn", str(pgn) + "\n"
 
     # -- display -----------------------------------------------------------------------
     def render(self, state: State, *, color: bool = False) -> str:

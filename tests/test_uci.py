@@ -1,0 +1,442 @@
+"""``searchprune uci``: proven against python-chess's UCI client and over raw pipes.
+
+Every engine here is a real subprocess. The session fixture compiles the chess search
+once (``searchprune warmup chess``) so that later engines load it from the disk cache.
+"""
+
+from __future__ import annotations
+
+import io
+import queue
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+
+import chess
+import chess.engine
+import pytest
+
+from searchprune.engines.uci import MAX_CLOCK_SHARE, OVERHEAD_MS, UciEngine, parse_go, score_text, time_budget_ms
+from searchprune.search.limits import Limit
+from searchprune.types import MATE
+
+ENGINE = [sys.executable, "-m", "searchprune.cli", "uci"]
+#: Seconds allowed for an engine's first answer (it loads the compiled search).
+START_TIMEOUT = 120
+#: Seconds allowed for any later answer.
+TIMEOUT = 30
+#: White mates in two, only by 1. Re8+ Rxe8 2. Rxe8#.
+MATE_IN_2 = "r5k1/5ppp/8/8/8/8/4RPPP/4R1K1 w - - 0 1"
+BESTMOVE = re.compile(r"bestmove (0000|[a-h][1-8][a-h][1-8][qrbn]?)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_search():
+    """Compile (or load) the chess search once, before any engine starts."""
+    result = subprocess.run([sys.executable, "-m", "searchprune.cli", "warmup", "chess"],
+                            capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    with chess.engine.SimpleEngine.popen_uci(ENGINE, timeout=START_TIMEOUT) as client:
+        client.ping()
+        client.timeout = TIMEOUT
+        yield client
+
+
+class RawEngine:
+    """The engine over bare pipes; a thread queues its output lines (None at EOF)."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(ENGINE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def send(self, line: str) -> None:
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def until(self, predicate, timeout: float = TIMEOUT) -> list[str]:
+        """Lines up to and including the first that satisfies ``predicate``."""
+        deadline = time.monotonic() + timeout
+        seen = []
+        while True:
+            line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            assert line is not None, f"engine exited (code {self.proc.wait()}) after {seen[-5:]}"
+            seen.append(line)
+            if predicate(line):
+                return seen
+
+    def pending(self) -> list[str]:
+        """The lines already read and not yet taken."""
+        lines = []
+        while not self.lines.empty():
+            line = self.lines.get()
+            assert line is not None, "engine exited"
+            lines.append(line)
+        return lines
+
+    def ready(self, timeout: float = TIMEOUT) -> list[str]:
+        """Send ``isready``; the lines up to ``readyok``."""
+        self.send("isready")
+        return self.until(lambda line: line == "readyok", timeout)
+
+    def quit(self) -> int:
+        self.send("quit")
+        return self.proc.wait(timeout=TIMEOUT)
+
+
+@pytest.fixture
+def raw():
+    engine = RawEngine()
+    engine.ready(START_TIMEOUT)
+    yield engine
+    if engine.proc.poll() is None:
+        engine.proc.kill()
+        engine.proc.wait()
+
+
+def bestmoves(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("bestmove")]
+
+
+# -- pure parts ---------------------------------------------------------------------------
+def test_time_budget_shares_the_clock_and_keeps_a_margin():
+    assert time_budget_ms(60_000, 0, None) == 2000 - OVERHEAD_MS
+    assert time_budget_ms(60_000, 1000, 10) == 6000 + 750 - OVERHEAD_MS
+    assert time_budget_ms(1000, 5000, None) == MAX_CLOCK_SHARE * 1000 - OVERHEAD_MS
+    assert time_budget_ms(10, 0, None) == 1
+
+
+def test_parse_go_limits():
+    assert parse_go(["depth", "4", "nodes", "900"], True) == (Limit(depth=4, nodes=900), False)
+    assert parse_go(["wtime", "30000", "btime", "1000"], False)[0].time == 0.001  # black: the floor
+    limit, infinite = parse_go(["wtime", "30000", "btime", "60000", "movetime", "500"], False)
+    assert limit.time == pytest.approx(0.45) and not infinite
+    assert parse_go(["infinite"], True) == (Limit(), True)
+    assert parse_go([], True) == (Limit(), True)
+
+
+def test_mate_scores_are_in_moves():
+    assert score_text(37) == "cp 37"
+    assert score_text(MATE - 1) == "mate 1"
+    assert score_text(MATE - 3) == "mate 2"
+    assert score_text(-(MATE - 2)) == "mate -1"
+
+
+def test_session_in_process_over_text_streams():
+    out = io.StringIO()
+    UciEngine(io.StringIO("uci\nisready\nposition startpos moves e2e4\ngo depth 2\nisready\n"), out).run()
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "id name searchprune" and "uciok" in lines and lines.count("readyok") == 2
+    (best,) = bestmoves(lines)
+    board = chess.Board()
+    board.push_uci("e2e4")
+    assert chess.Move.from_uci(best.split()[1]) in board.legal_moves
+
+
+# -- python-chess's client ----------------------------------------------------------------
+def test_identifies_itself_and_its_options(engine):
+    assert engine.id["name"] == "searchprune"
+    assert engine.options["Hash"].type == "spin" and engine.options["Hash"].default == 16
+    for name in ("NullMove", "LMR", "Futility", "Quiescence", "CheckExtension", "MateDistance"):
+        assert engine.options[name].type == "check" and engine.options[name].default is True
+
+
+def test_play_depth_gives_a_legal_move(engine):
+    board = chess.Board()
+    board.push_uci("e2e4")
+    result = engine.play(board, chess.engine.Limit(depth=3))
+    assert result.move in board.legal_moves
+
+
+def test_analyse_reports_score_and_pv(engine):
+    board = chess.Board("r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3")
+    info = engine.analyse(board, chess.engine.Limit(depth=4))
+    assert info["depth"] == 4 and info["nodes"] > 0 and info["seldepth"] >= 4
+    assert info["score"].relative.score() is not None
+    assert len(info["pv"]) >= 1 and info["pv"][0] in board.legal_moves
+
+
+def test_movetime_is_kept(engine):
+    board = chess.Board()
+    start = time.perf_counter()
+    result = engine.play(board, chess.engine.Limit(time=0.2))
+    assert result.move in board.legal_moves
+    assert time.perf_counter() - start < 1.0
+
+
+def test_node_limit_is_kept(engine):
+    board = chess.Board("r3k2r/p1ppqpb1/bn2pnp1/3PN3/1p2P3/2N2Q1p/PPPBBPPP/R3K2R w KQkq - 0 1")
+    result = engine.play(board, chess.engine.Limit(nodes=20_000), info=chess.engine.INFO_ALL)
+    assert result.move in board.legal_moves
+    assert 0 < result.info["nodes"] <= 20_000
+
+
+def test_clocked_game_never_runs_out_of_time(engine):
+    """The engine plays both sides on a short clock; each move is timed by the test."""
+    board = chess.Board()
+    clocks = {chess.WHITE: 2.0, chess.BLACK: 2.0}
+    increment = 0.1
+    for _ in range(20):
+        if board.is_game_over():
+            break
+        limit = chess.engine.Limit(white_clock=clocks[chess.WHITE], black_clock=clocks[chess.BLACK],
+                                   white_inc=increment, black_inc=increment)
+        start = time.perf_counter()
+        result = engine.play(board, limit)
+        clocks[board.turn] -= time.perf_counter() - start
+        assert clocks[board.turn] > 0, f"flag fell at ply {board.ply()}"
+        clocks[board.turn] += increment
+        assert result.move in board.legal_moves
+        board.push(result.move)
+
+
+def test_finds_and_plays_mate_in_two(engine):
+    board = chess.Board(MATE_IN_2)
+    info = engine.analyse(board, chess.engine.Limit(depth=5))
+    assert info["score"].relative == chess.engine.Mate(2)
+    assert engine.play(board, chess.engine.Limit(depth=5)).move == chess.Move.from_uci("e2e8")
+
+
+def test_being_mated_is_a_negative_mate(engine):
+    board = chess.Board(MATE_IN_2)
+    board.push_uci("e2e8")
+    info = engine.analyse(board, chess.engine.Limit(depth=4))
+    assert info["score"].relative == chess.engine.Mate(-1)
+
+
+def test_no_legal_move_is_bestmove_0000(engine):
+    board = chess.Board("7k/6Q1/6K1/8/8/8/8/8 b - - 0 1")  # checkmated
+    assert not engine.play(board, chess.engine.Limit(depth=2)).move  # python-chess reads 0000 as the null move
+
+
+@pytest.mark.parametrize("fen, moves", [
+    ("8/8/8/4k3/8/8/8/4K3 w - - 0 1", []),  # dead material
+    ("4k3/8/8/8/8/8/4P3/4K3 w - - 100 80", []),  # the 50-move rule
+    (chess.STARTING_FEN, ["g1f3", "g8f6", "f3g1", "f6g8"] * 2),  # threefold repetition
+])
+def test_drawn_by_rule_still_gets_a_legal_move(engine, fen, moves):
+    board = chess.Board(fen)
+    for move in moves:
+        board.push_uci(move)
+    assert board.is_insufficient_material() or board.can_claim_draw()
+    assert engine.play(board, chess.engine.Limit(depth=3)).move in board.legal_moves
+
+
+def test_configure_hash_and_switches(engine):
+    engine.configure({"Hash": 8, "NullMove": False, "Quiescence": False})
+    board = chess.Board()
+    assert engine.play(board, chess.engine.Limit(depth=3)).move in board.legal_moves
+    engine.configure({"Hash": 16, "NullMove": True, "Quiescence": True})
+
+
+# -- raw protocol -------------------------------------------------------------------------
+def test_handshake_and_go_without_position(raw):
+    raw.send("uci")
+    lines = raw.until(lambda line: line == "uciok")
+    assert lines[0] == "id name searchprune" and any(line.startswith("option name Hash") for line in lines)
+    raw.send("go depth 2")
+    (best,) = bestmoves(raw.until(lambda line: line.startswith("bestmove")))
+    assert chess.Move.from_uci(best.split()[1]) in chess.Board().legal_moves
+    assert raw.quit() == 0
+
+
+def test_stop_ends_infinite_search_with_one_bestmove(raw):
+    raw.send("position startpos moves d2d4")
+    raw.send("go infinite")
+    raw.until(lambda line: line.startswith("info depth 2"))
+    time.sleep(0.2)
+    assert not bestmoves(raw.pending()), "go infinite answered before stop"
+    raw.send("stop")
+    lines = raw.ready()
+    assert len(bestmoves(lines)) == 1 and BESTMOVE.fullmatch(bestmoves(lines)[0])
+    raw.send("stop")  # nothing is running: no second bestmove
+    assert not bestmoves(raw.ready())
+    assert raw.quit() == 0
+
+
+def test_infinite_bestmove_waits_for_stop_after_a_proven_mate(raw):
+    raw.send(f"position fen {MATE_IN_2}")
+    raw.send("go infinite")
+    raw.until(lambda line: " score mate 2 " in line)  # proven: the search itself is over
+    time.sleep(0.3)
+    assert not bestmoves(raw.pending()), "go infinite answered before stop"
+    raw.send("stop")
+    assert bestmoves(raw.ready()) == ["bestmove e2e8"]
+    assert raw.quit() == 0
+
+
+def test_isready_is_answered_during_a_search(raw):
+    raw.send("go infinite")
+    raw.until(lambda line: line.startswith("info depth"))
+    assert not bestmoves(raw.ready())
+    raw.send("stop")
+    assert len(bestmoves(raw.ready())) == 1
+    assert raw.quit() == 0
+
+
+def test_new_position_stops_the_search_first(raw):
+    raw.send("go infinite")
+    raw.until(lambda line: line.startswith("info depth"))
+    raw.send("position startpos moves e2e4")
+    raw.send("go depth 2")
+    lines = raw.until(lambda line: line.startswith("bestmove")) + raw.until(lambda line: line.startswith("bestmove"))
+    first, second = (line.split()[1] for line in bestmoves(lines))
+    assert chess.Move.from_uci(first) in chess.Board().legal_moves
+    after = chess.Board()
+    after.push_uci("e2e4")
+    assert chess.Move.from_uci(second) in after.legal_moves
+
+
+def test_bad_input_gets_one_error_line_and_keeps_the_position(raw):
+    raw.send(f"position fen {MATE_IN_2}")
+    for command in (f"position fen {MATE_IN_2} moves e2e8 g8h8", "position startpos moves e2e4 0000",
+                    "position fen 8/8/8 w", "position fen", "flip", "setoption name Ponder value true",
+                    "position fen 4k3/8/8/8/8/8/4P3/4K3 w - - 0 99999999999999999999",
+                    "setoption name Hash value lots", "setoption name LMR value perhaps"):
+        raw.send(command)
+        lines = raw.ready()
+        assert len(lines) == 2 and lines[0].startswith("info string error: "), (command, lines)
+    raw.send("go depth 3")
+    assert bestmoves(raw.until(lambda line: line.startswith("bestmove"))) == ["bestmove e2e8"]
+
+
+def test_end_of_input_stops_the_search_and_exits(raw):
+    raw.send("go infinite")
+    raw.until(lambda line: line.startswith("info depth"))
+    raw.proc.stdin.close()
+    assert raw.proc.wait(timeout=TIMEOUT) == 0
+    rest = []
+    while (line := raw.lines.get(timeout=TIMEOUT)) is not None:
+        rest.append(line)
+    assert len(bestmoves(rest)) == 1
+
+
+# -- fuzz ---------------------------------------------------------------------------------
+def _random_board(rng: random.Random) -> chess.Board:
+    board = chess.Board()
+    for _ in range(rng.randrange(0, 60)):
+        moves = list(board.legal_moves)
+        if not moves:
+            break
+        board.push(rng.choice(moves))
+    return board
+
+
+def _valid_position(rng: random.Random) -> tuple[str, chess.Board]:
+    board = _random_board(rng)
+    moves = " ".join(move.uci() for move in board.move_stack)
+    if rng.random() < 0.5:
+        return f"position startpos moves {moves}".strip(), board
+    return f"position fen {board.fen()}", board.copy(stack=False)
+
+
+def _illegal_move(rng: random.Random, board: chess.Board) -> str:
+    while True:
+        text = rng.choice(["0000", "e2e5", "a1a1", "e7e8q", "zz99", "e1g1", "h2h1n", "d1d8"])
+        try:
+            if chess.Move.from_uci(text) not in board.legal_moves or not chess.Move.from_uci(text):
+                return text
+        except chess.InvalidMoveError:
+            return text
+
+
+def _invalid_position(rng: random.Random) -> str:
+    board = _random_board(rng)
+    kind = rng.randrange(5)
+    if kind == 0:  # a FEN cut inside its piece placement
+        placement = board.fen().split()[0]
+        fen = placement[:rng.randrange(1, len(placement))]
+        with pytest.raises(ValueError):
+            chess.Board(fen)
+        return f"position fen {fen}"
+    if kind == 1:
+        moves = " ".join(move.uci() for move in board.move_stack)
+        return f"position startpos moves {moves} {_illegal_move(rng, board)}"
+    if kind == 2:
+        return f"position fen {board.fen()} moves {_illegal_move(rng, board)}"
+    return rng.choice(["position", "position fen", "position startpos e2e4", "position fen moves e2e4",
+                       "position kiwipete", f"position fen {rng.random()}"])
+
+
+def _go(rng: random.Random) -> tuple[str, bool]:
+    """A ``go`` command and whether it is malformed."""
+    good = [f"go depth {rng.randrange(1, 4)}", f"go nodes {rng.randrange(1, 5000)}",
+            f"go movetime {rng.randrange(1, 60)}", "go infinite", "go",
+            f"go wtime {rng.randrange(-50, 3000)} btime {rng.randrange(-50, 3000)} winc 10 binc 10",
+            f"go btime 500 wtime 500 movestogo {rng.randrange(1, 40)}", "go depth 2 movetime 30"]
+    bad = ["go depth", "go depth x", "go nodes 0", "go nodes -5", "go movetime 1e3", "go wtime",
+           "go searchmoves e2e4", "go depth 2 ponder", "go movestogo 0 wtime 100", "go 12",
+           f"go nodes {10**30}", f"go movetime {10**20}"]
+    if rng.random() < 0.75:
+        return rng.choice(good), False
+    return rng.choice(bad), True
+
+
+def _noise(rng: random.Random) -> tuple[str, bool]:
+    """Anything else: a command and whether it is malformed (gets an error line)."""
+    words = "".join(rng.choice("abcxyz0189/-") for _ in range(rng.randrange(1, 12)))
+    options = [(f"#{words}", True), (f"{rng.randrange(10**6)}", True), ("", False), ("stop", False),
+               ("ucinewgame", False), ("setoption name Hash value 4", False),
+               ("setoption name Hash value 0", True), ("setoption name Futility value false", False),
+               ("setoption name Futility value on", True), ("setoption name Ponder value true", True),
+               ("setoption", True), ("debug on", False), (f"isready {words}", False)]
+    return rng.choice(options)
+
+
+def test_fuzzed_command_stream():
+    """Random and malformed commands: alive, one legal bestmove per go, one error per bad line."""
+    rng = random.Random(20240521)
+    engine = RawEngine()
+    engine.ready(START_TIMEOUT)
+    expected = chess.Board()
+    go_boards: list[chess.Board] = []
+    errors = 0
+    sent = []
+    for _ in range(400):
+        roll = rng.random()
+        if roll < 0.2:
+            command, expected = _valid_position(rng)
+        elif roll < 0.35:
+            command = _invalid_position(rng)
+            errors += 1
+        elif roll < 0.65:
+            command, malformed = _go(rng)
+            go_boards.append(expected.copy())
+            errors += malformed
+        else:
+            command, malformed = _noise(rng)
+            errors += malformed
+        engine.send(command)
+        sent.append(command)
+        if rng.random() < 0.3:
+            time.sleep(rng.random() * 0.02)
+    engine.send("stop")
+    engine.send("isready")
+    lines = []
+    for _ in range(sum(command.startswith("isready") for command in sent) + 1):  # one readyok each
+        lines += engine.until(lambda line: line == "readyok", TIMEOUT * 2)
+    assert engine.quit() == 0
+
+    moves = bestmoves(lines)
+    assert all(BESTMOVE.fullmatch(line) for line in moves), [line for line in moves if not BESTMOVE.fullmatch(line)]
+    assert len(moves) == len(go_boards)
+    for line, board in zip(moves, go_boards):
+        move = line.split()[1]
+        if any(board.legal_moves):
+            assert chess.Move.from_uci(move) in board.legal_moves, (board.fen(), move)
+        else:
+            assert move == "0000", board.fen()
+    assert sum(line.startswith("info string error: ") for line in lines) == errors
+    assert all(line.startswith(("info ", "bestmove ", "readyok")) for line in lines), lines
