@@ -189,7 +189,9 @@ def bench(game_names: tuple[str, ...], signature: bool, algorithms: tuple[str, .
         return
     rows = []
     for name in selected:
-        for algorithm in algorithms or sorted(ALGORITHMS):
+        for algorithm in algorithms or sorted(B.NPS_DEPTH[name]):
+            if algorithm not in B.NPS_DEPTH[name]:
+                raise click.UsageError(f"no {algorithm} bench for {name}: choose from {', '.join(B.NPS_DEPTH[name])}")
             rows.append(B.nodes_per_second(name, algorithm, runs=runs))
     if as_json:
         click.echo(json.dumps({"signature": signatures, "nps": [r.as_dict() for r in rows]}))

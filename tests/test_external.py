@@ -199,7 +199,7 @@ def test_a_chess_tournament_against_a_uci_engine(tmp_path):
 @pytest.mark.parametrize(
     ("flag", "reason"),
     [("--crash-at", "crashed: EngineTerminatedError: engine process died unexpectedly (exit code: 3)"),
-     ("--hang-at", "crashed: TimeoutError: no move after 1.20 s (0.1 s a move): engine killed"),
+     ("--hang-at", "lost on time: no move after 1.20 s (0.1 s a move): engine killed"),
      ("--illegal-at", "crashed: EngineError: illegal uci")],
 )
 def test_a_misbehaving_uci_engine_loses_and_the_tournament_goes_on(tmp_path, flag, reason):

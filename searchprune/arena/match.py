@@ -132,6 +132,9 @@ def _play(game, task: GameTask, engines, record: dict, adj: Adjudication) -> Non
         start = time.perf_counter()
         try:
             info = engine.play(state, clocks[side])
+        except TimeoutError as error:  # an external engine killed for not answering in time
+            record.update(result=_loss_for(side), termination=f"{engine.name} lost on time: {error}")
+            return
         except Exception as error:
             record.update(result=_loss_for(side), termination=f"{engine.name} crashed: {type(error).__name__}: {error}")
             return
