@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import math
-import os
 import platform
 import shlex
 import shutil
@@ -55,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import chess
 import chess.engine
 import chess.pgn
+from machine_info import describe
 
 from searchprune.arena.match import TIME_FACTOR, TIME_MARGIN
 from searchprune.arena.stats import elo_wdl
@@ -250,17 +250,7 @@ class Match:
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, Python "
-            f"{platform.python_version()}, python-chess {chess.__version__}; load average at start "
-            f"{os.getloadavg()[0]:.2f}")
+    return describe(f"python-chess {chess.__version__}")
 
 
 def fmt_elo(value: float, signed: bool = True) -> str:

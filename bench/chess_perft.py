@@ -30,8 +30,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import gc
-import os
-import platform
 import shlex
 import shutil
 import statistics
@@ -44,6 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import chess
+from machine_info import describe
 
 from searchprune.games import get_game
 from searchprune.paths import shared_data_dir
@@ -177,17 +176,7 @@ class StockfishPerft:
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, Python "
-            f"{platform.python_version()}, python-chess {chess.__version__}; load average at start "
-            f"{os.getloadavg()[0]:.2f}")
+    return describe(f"python-chess {chess.__version__}")
 
 
 def rate(value: float) -> str:

@@ -29,8 +29,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import gc
-import os
-import platform
 import shlex
 import shutil
 import statistics
@@ -43,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import chess
 import chess.engine
+from machine_info import describe
 
 from searchprune.games import get_game
 from searchprune.games.chess.game import from_move
@@ -165,17 +164,7 @@ def progress(run: Run, k: int, total: int) -> None:
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, Python "
-            f"{platform.python_version()}, python-chess {chess.__version__}; load average at start "
-            f"{os.getloadavg()[0]:.2f}")
+    return describe(f"python-chess {chess.__version__}")
 
 
 def fmt(value: float | None, kind: str) -> str:

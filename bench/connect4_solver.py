@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import gc
-import os
-import platform
 import re
 import shlex
 import statistics
@@ -29,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from machine_info import describe
 
 from searchprune.games.connect4 import Connect4
 from searchprune.paths import shared_data_dir
@@ -177,15 +177,7 @@ def table(results: list[SetResult], refs: dict[str, Reference], weak: bool) -> s
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {model}, Python {platform.python_version()}"
+    return describe()
 
 
 def main(argv: list[str] | None = None) -> int:

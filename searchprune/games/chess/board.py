@@ -41,9 +41,7 @@ from searchprune.games.chess.pst import PHASE_OF, PST_EG, PST_MG
 from searchprune.games.chess.tables import (
     BETWEEN,
     BISHOP,
-    BK,
     BLACK,
-    BQ,
     CASTLE_KEEP,
     CASTLE_KEYS,
     CASTLING,
@@ -230,6 +228,34 @@ def _ep_is_legal(state: np.ndarray, frm: int, to: int, capsq: int, ksq: int, us:
 
 
 @njit(**JIT)
+def _add_targets(buf: np.ndarray, n: int, cap: int, frm: int, hits: np.uint64) -> int:
+    """Append a move from ``frm`` to each square of ``hits``, stopping at ``cap`` moves."""
+    while hits and n < cap:
+        buf[n] = encode(frm, lowest_index(hits), NORMAL)
+        n += 1
+        hits &= hits - _ONE
+    return n
+
+
+@njit(**JIT)
+def _add_pawn_move(buf: np.ndarray, n: int, cap: int, frm: int, to: int, promotes: bool, tactical: bool) -> int:
+    """Append a pawn move; one reaching the last rank is four promotions (a queen only
+    when ``tactical``), the queen first, stopping at ``cap`` moves."""
+    if not promotes:
+        buf[n] = encode(frm, to, NORMAL)
+        return n + 1
+    buf[n] = encode(frm, to, PROMO_Q)
+    n += 1
+    if not tactical:
+        for kind in range(PROMO_N, PROMO_Q):
+            if n >= cap:
+                break
+            buf[n] = encode(frm, to, kind)
+            n += 1
+    return n
+
+
+@njit(**JIT)
 def generate(state: np.ndarray, buf: np.ndarray, cap: int, tactical: bool) -> int:
     """Write legal moves into ``buf`` and return how many, stopping once there are ``cap``.
 
@@ -270,24 +296,14 @@ def generate(state: np.ndarray, buf: np.ndarray, cap: int, tactical: bool) -> in
             double = _ZERO
         else:
             single &= target
+        last_rank = PROMOTION_RANK[us]
         while single:
             to = lowest_index(single)
             single &= single - _ONE
             frm = to - up
             if pinned & BIT[frm] and not (LINE[ksq, frm] & BIT[to]):
                 continue
-            if BIT[to] & PROMOTION_RANK[us]:
-                buf[n] = encode(frm, to, PROMO_Q)
-                n += 1
-                if n >= cap:
-                    return n
-                if not tactical:
-                    for kind in range(PROMO_N, PROMO_Q):
-                        buf[n] = encode(frm, to, kind)
-                        n += 1
-            else:
-                buf[n] = encode(frm, to, NORMAL)
-                n += 1
+            n = _add_pawn_move(buf, n, cap, frm, to, (BIT[to] & last_rank) != _ZERO, tactical)
             if n >= cap:
                 return n
         while double:
@@ -310,18 +326,7 @@ def generate(state: np.ndarray, buf: np.ndarray, cap: int, tactical: bool) -> in
             while hits:
                 to = lowest_index(hits)
                 hits &= hits - _ONE
-                if BIT[to] & PROMOTION_RANK[us]:
-                    buf[n] = encode(frm, to, PROMO_Q)
-                    n += 1
-                    if n >= cap:
-                        return n
-                    if not tactical:
-                        for kind in range(PROMO_N, PROMO_Q):
-                            buf[n] = encode(frm, to, kind)
-                            n += 1
-                else:
-                    buf[n] = encode(frm, to, NORMAL)
-                    n += 1
+                n = _add_pawn_move(buf, n, cap, frm, to, (BIT[to] & last_rank) != _ZERO, tactical)
                 if n >= cap:
                     return n
         ep = state[EP]
@@ -336,75 +341,43 @@ def generate(state: np.ndarray, buf: np.ndarray, cap: int, tactical: bool) -> in
                     n += 1
                     if n >= cap:
                         return n
-        # knights (a pinned knight can never move)
+        # knights (a pinned knight can never move), then sliders (a pinned one stays on its line)
         knights = np.uint64(state[KNIGHT]) & own & ~pinned
         while knights:
             frm = lowest_index(knights)
             knights &= knights - _ONE
-            hits = KNIGHT_ATTACKS[frm] & target
-            while hits:
-                buf[n] = encode(frm, lowest_index(hits), NORMAL)
-                n += 1
-                if n >= cap:
-                    return n
-                hits &= hits - _ONE
-        # sliders
+            n = _add_targets(buf, n, cap, frm, KNIGHT_ATTACKS[frm] & target)
+            if n >= cap:
+                return n
         queens = np.uint64(state[QUEEN])
-        diagonal = (np.uint64(state[BISHOP]) | queens) & own
-        while diagonal:
-            frm = lowest_index(diagonal)
-            diagonal &= diagonal - _ONE
-            hits = bishop_attacks(frm, occ) & target
-            if pinned & BIT[frm]:
-                hits &= LINE[ksq, frm]
-            while hits:
-                buf[n] = encode(frm, lowest_index(hits), NORMAL)
-                n += 1
+        for straight in range(2):
+            sliders = ((np.uint64(state[ROOK]) if straight else np.uint64(state[BISHOP])) | queens) & own
+            while sliders:
+                frm = lowest_index(sliders)
+                sliders &= sliders - _ONE
+                hits = (rook_attacks(frm, occ) if straight else bishop_attacks(frm, occ)) & target
+                if pinned & BIT[frm]:
+                    hits &= LINE[ksq, frm]
+                n = _add_targets(buf, n, cap, frm, hits)
                 if n >= cap:
                     return n
-                hits &= hits - _ONE
-        straight = (np.uint64(state[ROOK]) | queens) & own
-        while straight:
-            frm = lowest_index(straight)
-            straight &= straight - _ONE
-            hits = rook_attacks(frm, occ) & target
-            if pinned & BIT[frm]:
-                hits &= LINE[ksq, frm]
-            while hits:
-                buf[n] = encode(frm, lowest_index(hits), NORMAL)
-                n += 1
-                if n >= cap:
-                    return n
-                hits &= hits - _ONE
         # castling: neither in check, nor through or into an attacked square
         rights = state[CASTLE]
         if not checkers and not tactical and rights:
-            if us == WHITE:
-                if rights & WK and not (occ & np.uint64(0x60)) and not is_attacked(state, 5, them, occ) \
-                        and not is_attacked(state, 6, them, occ):
-                    buf[n] = encode(4, 6, CASTLING)
-                    n += 1
-                    if n >= cap:
-                        return n
-                if rights & WQ and not (occ & np.uint64(0x0E)) and not is_attacked(state, 3, them, occ) \
-                        and not is_attacked(state, 2, them, occ):
-                    buf[n] = encode(4, 2, CASTLING)
-                    n += 1
-                    if n >= cap:
-                        return n
-            else:
-                if rights & BK and not (occ & np.uint64(0x60 << 56)) and not is_attacked(state, 61, them, occ) \
-                        and not is_attacked(state, 62, them, occ):
-                    buf[n] = encode(60, 62, CASTLING)
-                    n += 1
-                    if n >= cap:
-                        return n
-                if rights & BQ and not (occ & np.uint64(0x0E << 56)) and not is_attacked(state, 59, them, occ) \
-                        and not is_attacked(state, 58, them, occ):
-                    buf[n] = encode(60, 58, CASTLING)
-                    n += 1
-                    if n >= cap:
-                        return n
+            for side in range(2):  # king side, queen side
+                flag = (WK if side == 0 else WQ) << (2 * us)
+                if not rights & flag:
+                    continue
+                home = 56 * us + 4
+                step = 1 if side == 0 else -1
+                path = np.uint64(0x60 if side == 0 else 0x0E) << np.uint64(56 * us)
+                if (occ & path) or is_attacked(state, home + step, them, occ) \
+                        or is_attacked(state, home + 2 * step, them, occ):
+                    continue
+                buf[n] = encode(home, home + 2 * step, CASTLING)
+                n += 1
+                if n >= cap:
+                    return n
     # king steps: the king itself must not shield the square it steps to from a slider
     hits = KING_ATTACKS[ksq] & ~own
     if tactical and not checkers:
