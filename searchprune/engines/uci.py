@@ -136,12 +136,6 @@ def parse_position(words: list[str]) -> chess.Board:
         board = get_game("chess").parse_board(text)
     except GameError as error:
         raise UciError(str(error)) from None
-    if not all(board.move_stack):
-        raise UciError("null move '0000' in position moves")
-    try:
-        state_from_board(board)
-    except OverflowError:
-        raise UciError(f"move counters out of range in {board.fen()!r}") from None
     return board
 
 
@@ -162,17 +156,14 @@ def info_line(info: SearchInfo) -> str:
 
 @dataclass
 class _Job:
-    """One ``go``: its thread, and the handshake that makes ``stop`` safe.
+    """One ``go``: its thread, and whether ``stop`` was asked for.
 
-    ``Searcher.search`` clears the stop flag as it starts its first iteration, so
-    ``stop`` may only reach the searcher once an iteration has completed; until
-    then it is left in ``requested`` for the iteration callback to pass on.
+    ``Searcher.search`` clears the stop flag as it starts, so a ``stop`` that arrives
+    before that is also kept in ``requested``, which the iteration callback passes on.
     """
 
     infinite: bool
     requested: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    iterated: bool = False
     thread: threading.Thread | None = None
 
 
@@ -334,10 +325,8 @@ class UciEngine:
 
         def on_iteration(info: SearchInfo) -> None:
             self.emit(info_line(info))
-            with job.lock:
-                job.iterated = True
-                if job.requested.is_set():
-                    self.searcher.stop()
+            if job.requested.is_set():
+                self.searcher.stop()
 
         return uci(self.searcher.search(state, limit, on_iteration=on_iteration).move)
 
@@ -346,10 +335,8 @@ class UciEngine:
         job, self._job = self._job, None
         if job is None:
             return
-        with job.lock:
-            job.requested.set()
-            if job.iterated:
-                self.searcher.stop()
+        job.requested.set()
+        self.searcher.stop()  # the search's depth 1 ignores it, so a move always comes back
         job.thread.join()
 
     def _settle(self) -> None:
