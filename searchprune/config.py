@@ -29,6 +29,10 @@ from pathlib import Path
 #: Hot-path kernels: search, games, solvers.
 JIT: dict = dict(cache=True, nogil=True, boundscheck=False, error_model="numpy", _nrt=False)
 
+#: Net inference: the hot kernels plus ``fastmath`` (reassociation lets LLVM vectorise
+#: the float32 dot products; measured about 10x on a dense layer here).
+JIT_FAST: dict = dict(JIT, fastmath=True)
+
 #: Kernels that allocate arrays (set-up code, never called per node).
 JIT_ALLOC: dict = dict(cache=True, nogil=True, boundscheck=False, error_model="numpy")
 

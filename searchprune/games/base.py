@@ -11,7 +11,8 @@ each game, so these calls are inlined):
 ``terminal(state) -> status``          ``ONGOING``, or ``WIN``/``DRAW``/``LOSS`` for the
                                        side to move (``searchprune.types``)
 ``evaluate(state, params) -> score``   heuristic score for the side to move; ``params``
-                                       is a float64 array the evaluator may read
+                                       is a float32 array the evaluator may read (a
+                                       net's weights: ``searchprune.nets``)
 ``key(state) -> uint64``               64-bit position key (equal positions, equal keys)
 ``order_hints(state, moves, n, out)``  write a hint >= 0 for each of ``moves[:n]`` into
                                        ``out[:n]``; larger is searched first (tactical

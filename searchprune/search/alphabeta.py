@@ -58,6 +58,7 @@ def alphabeta(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
     for i in range(n):
         move = pick_next(moves, order, n, i)  # noqa: F821
         make(state, move)  # noqa: F821
+        eval_make(state, ctx.params)  # noqa: F821
         value = -alphabeta(ctx, state, depth - 1, ply + 1, -beta, -alpha)
         unmake(state, move)  # noqa: F821
         if ctx.stats[ABORTED]:

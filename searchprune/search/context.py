@@ -69,7 +69,7 @@ class SearchContext(NamedTuple):
     stats: np.ndarray  # int64[N_STATS]
     opts: np.ndarray  # int64[N_OPTS]
     stop: np.ndarray  # int64[1]: set to 1 from anywhere to stop the search
-    params: np.ndarray  # float64[...]: the evaluator's parameters
+    params: np.ndarray  # float32[...]: the evaluator's parameters and working memory (own copy)
     path: np.ndarray  # int64[MAX_PLY + 1]: the move made from each ply of the current line
 
 
@@ -89,7 +89,7 @@ def new_context(max_moves: int, move_space: int, tt: np.ndarray, params: np.ndar
         stats=np.zeros(N_STATS, dtype=np.int64),
         opts=opts,
         stop=np.zeros(1, dtype=np.int64),
-        params=np.zeros(1, dtype=np.float64) if params is None else np.ascontiguousarray(params, dtype=np.float64),
+        params=np.zeros(1, dtype=np.float32) if params is None else np.array(params, dtype=np.float32, copy=True),
         path=np.zeros(rows, dtype=np.int64),
     )
 

@@ -15,6 +15,15 @@ defines. ``terminal`` is the game's kernel, bound as a global.
 ``perft_over(state) -> bool``      a line of the perft tree ends here with no leaves
 =================================  =====================================================
 
+and of the evaluator's optional hooks (an incremental evaluator, such as the chess
+net's accumulators, keeps per-ply working state in ``params``):
+
+=================================  =====================================================
+``eval_reset(state, params)``      set the working state up for ``state`` (at the root)
+``eval_make(state, params)``       after a make or null move: update it for the new ply
+                                   (unmake needs no hook: the last ply's is untouched)
+=================================  =====================================================
+
 With these defaults the quiescence search is a plain evaluation and null moves are
 never tried, so switching those components on for such a game changes nothing.
 """
@@ -62,3 +71,13 @@ def null_ok(state: np.ndarray) -> bool:
 def perft_over(state: np.ndarray) -> bool:
     """By default a finished game (by any of its rules) has no leaves below it."""
     return terminal(state) != ONGOING  # noqa: F821
+
+
+@njit(**JIT)
+def eval_reset(state: np.ndarray, params: np.ndarray) -> None:
+    pass
+
+
+@njit(**JIT)
+def eval_make(state: np.ndarray, params: np.ndarray) -> None:
+    pass

@@ -39,6 +39,8 @@ class Searcher:
     ``qsearch`` and ``check_extension`` change the leaves of every algorithm;
     ``null_move``, ``lmr``, ``futility`` and ``mate_distance`` are parts of negascout.
     ``algorithm`` is ``"minimax"``, ``"alphabeta"`` or ``"negascout"``.
+    ``net`` (a ``searchprune.nets.store.Net``, a net file or a net name) evaluates
+    instead of the game's evaluator; it must be a net for this game.
     """
 
     #: Keyword name -> context switch of the selective search components.
@@ -65,6 +67,7 @@ class Searcher:
         aspiration_delta: int = 16,
         evaluator: str | None = None,
         params: np.ndarray | None = None,
+        net=None,
         **components: bool,
     ) -> None:
         unknown = sorted(set(components) - set(self.COMPONENTS))
@@ -79,6 +82,17 @@ class Searcher:
         self.algorithm = algorithm
         self.aspiration = aspiration and ALGORITHMS[algorithm] != MINIMAX
         self.aspiration_delta = aspiration_delta
+        self.net = None
+        if net is not None:
+            if evaluator is not None or params is not None:
+                raise ValueError("give either a net or an evaluator with its params, not both")
+            from searchprune.nets.infer import pack
+            from searchprune.nets.store import Net, load_net
+
+            self.net = net if isinstance(net, Net) else load_net(net, game.info.name)
+            if self.net.game != game.info.name:
+                raise ValueError(f"{self.net.name} is a {self.net.game} net, not a {game.info.name} net")
+            evaluator, params = self.net.kernel, pack(self.net)
         self.kernels = build_searcher(game, evaluator)
         self.ctx = C.new_context(game.info.max_moves, game.info.move_space, new_table(tt_mb), params)
         self._never_stop = np.zeros(1, dtype=np.int64)

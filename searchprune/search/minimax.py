@@ -33,6 +33,7 @@ def minimax(ctx, state: np.ndarray, depth: int, ply: int) -> int:
     for i in range(n):
         move = moves[i]
         make(state, move)  # noqa: F821
+        eval_make(state, ctx.params)  # noqa: F821
         value = -minimax(ctx, state, depth - 1, ply + 1)
         unmake(state, move)  # noqa: F821
         if ctx.stats[ABORTED]:

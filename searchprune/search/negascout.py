@@ -92,6 +92,7 @@ def negascout(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
             and null_ok(state)):  # noqa: F821
         reduction = 3 if depth >= 7 else 2
         make_null(state)  # noqa: F821
+        eval_make(state, ctx.params)  # noqa: F821
         ctx.path[ply] = NULL_PATH
         value = -negascout(ctx, state, depth - 1 - reduction, ply + 1, -beta, -beta + 1)
         unmake_null(state)  # noqa: F821
@@ -121,6 +122,7 @@ def negascout(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
             if futility_bound > best:  # the skipped move is worth at most this
                 best = futility_bound
             continue
+        eval_make(state, ctx.params)  # noqa: F821
         if i == 0:
             value = -negascout(ctx, state, depth - 1, ply + 1, -beta, -alpha)
         else:

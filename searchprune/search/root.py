@@ -21,6 +21,7 @@ def search_root(ctx, state: np.ndarray, depth: int, alpha: int, beta: int, algor
     restored on return, aborted or not.
     """
     ply = np.int64(0)
+    eval_reset(state, ctx.params)  # noqa: F821
     if algorithm == MINIMAX:
         return minimax(ctx, state, depth, ply)  # noqa: F821
     if algorithm == ALPHABETA:

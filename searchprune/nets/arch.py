@@ -1,0 +1,97 @@
+"""What a net is, without torch: its architecture record and hash, per game.
+
+Every net is ``inputs -> hidden -> 32 -> 1`` with clipped ReLU (``clamp(x, 0, 1)``)
+after both hidden layers, NNUE-style; the inputs are the game's 0/1 features
+(``searchprune.nets.features``). The chess net's first layer is kept as an
+accumulator updated in make/unmake; the others compute it from the bitboards.
+
+The net's raw output ``y`` becomes the evaluator's score as ``round(y * output_scale)``,
+clamped below the mate scores. What ``y`` is trained to be (``target``) is per game:
+
+- connect4: the exact (solver) score in Pons' convention divided by 22, so a win on the
+  last move is 1/22 and a win at once is 21/22; search values where the solver is too slow.
+- othello: the final disc difference (perfect endgame play from the labelled point on)
+  divided by 64.
+- chess: a centipawn score divided by 100 (pawns), trained in win-probability space:
+  the loss compares ``sigmoid(y * 100 / 400)`` with ``sigmoid(cp / 400)``, optionally
+  blended with the game's result (``result_weight``), as NNUE trainers do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from searchprune.nets.features import MAX_ACTIVE, N_INPUTS
+
+#: Width of the second hidden layer, fixed by the issue's architecture.
+HIDDEN2 = 32
+#: Version of the feature definitions; bump it when ``features`` changes meaning.
+FEATURES_VERSION = 1
+#: Centipawns per unit of the chess win-probability logistic (sigmoid(cp / 400)).
+CP_SCALE = 400.0
+
+
+@dataclass(frozen=True)
+class Arch:
+    game: str
+    name: str
+    #: ``module:function`` of the compiled evaluator that runs this architecture.
+    kernel: str
+    output_scale: float
+    #: ``"mse"`` on the target, or ``"wdl"``: squared error of win probabilities.
+    loss: str
+    #: Raw label units, for reports.
+    label_unit: str
+
+    @property
+    def n_inputs(self) -> int:
+        return N_INPUTS[self.game]
+
+    @property
+    def max_active(self) -> int:
+        return MAX_ACTIVE[self.game]
+
+    def sizes(self, hidden: int) -> list[int]:
+        return [self.n_inputs, int(hidden), HIDDEN2, 1]
+
+    def hash(self, hidden: int) -> str:
+        """Digest of everything that decides how stored arrays are read."""
+        record = {"name": self.name, "sizes": self.sizes(hidden), "activation": "crelu",
+                  "features": FEATURES_VERSION, "kernel": self.kernel, "output_scale": self.output_scale}
+        return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
+
+    def target(self, score: np.ndarray, result: np.ndarray, result_weight: float = 0.0) -> np.ndarray:
+        """Training target for raw labels ``score`` and game results (-1/0/1, side to move)."""
+        score = np.asarray(score, dtype=np.float64)
+        result = np.asarray(result, dtype=np.float64)
+        if self.loss == "wdl":
+            p = 1.0 / (1.0 + np.exp(-score / CP_SCALE))
+            return ((1 - result_weight) * p + result_weight * (result + 1) / 2).astype(np.float32)
+        label = score / (22.0 if self.game == "connect4" else 64.0)
+        return ((1 - result_weight) * label + result_weight * result).astype(np.float32)
+
+
+ARCHS: dict[str, Arch] = {
+    "connect4": Arch("connect4", "connect4-mlp", "searchprune.nets.infer:connect4_net",
+                     output_scale=1000.0, loss="mse", label_unit="Pons score"),
+    "othello": Arch("othello", "othello-mlp", "searchprune.nets.infer:othello_net",
+                    output_scale=6400.0, loss="mse", label_unit="disc difference"),
+    "chess": Arch("chess", "chess-nnue", "searchprune.nets.infer:chess_net",
+                  output_scale=100.0, loss="wdl", label_unit="centipawns"),
+}
+
+
+def arch_for(game: str) -> Arch:
+    try:
+        return ARCHS[game]
+    except KeyError:
+        raise ValueError(f"no net architecture for game {game!r}: choose from {', '.join(ARCHS)}") from None
+
+
+def wdl(y_pawns: float) -> float:
+    return 1.0 / (1.0 + math.exp(-y_pawns * 100.0 / CP_SCALE))

@@ -1,0 +1,114 @@
+"""Input features of the evaluation nets, from the side to move's point of view.
+
+One definition per game, compiled, used by both the search (``infer``) and training
+(``active_features`` turns a state into the indices of its active inputs):
+
+- connect4: 84 inputs, ``cell`` for the side to move's stones and ``42 + cell`` for the
+  opponent's, where ``cell = 6 * column + row`` (row 0 at the bottom).
+- othello: 128 inputs, ``square`` for the side to move's discs, ``64 + square`` for the
+  opponent's.
+- chess: 768 inputs, ``384 * (piece is the opponent's) + 64 * type + square`` with
+  ``type`` pawn..king = 0..5. From Black's side the board is mirrored vertically
+  (``square ^ 56``), so "own pawns march up the board" in both perspectives. The chess
+  net keeps one accumulator per perspective (``infer``), so the feature index takes the
+  perspective rather than always the side to move.
+
+Every input is 0 or 1, so a net's first layer is the sum of the weight rows of the
+active inputs (plus the bias): that is what the compiled kernels compute.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from searchprune.bits import lowest_index
+from searchprune.config import JIT
+from searchprune.games.chess.board import BOARD, SIDE
+from searchprune.games.connect4 import CURRENT, MASK
+from searchprune.games.othello import OPPONENT, PLAYER
+
+#: Number of inputs and the most that can be active at once, per game.
+N_INPUTS = {"connect4": 84, "othello": 128, "chess": 768}
+MAX_ACTIVE = {"connect4": 42, "othello": 64, "chess": 32}
+
+
+@njit(**JIT)
+def connect4_feature(bit: int, own: bool) -> int:
+    """Input index of a stone on bitboard ``bit`` (``7 * column + row``)."""
+    return (bit // 7) * 6 + bit % 7 + (0 if own else 42)
+
+
+@njit(**JIT)
+def othello_feature(square: int, own: bool) -> int:
+    return square + (0 if own else 64)
+
+
+@njit(**JIT)
+def chess_feature(perspective: int, code: int, square: int) -> int:
+    """Input index of piece ``code`` (``colour * 8 + type + 1``) on ``square`` as seen by
+    ``perspective`` (0 White, 1 Black)."""
+    theirs = (code >> 3) != perspective
+    sq = square if perspective == 0 else square ^ 56
+    return 384 * theirs + 64 * ((code & 7) - 1) + sq
+
+
+@njit(**JIT)
+def _bits_to_features(bits: np.uint64, own: bool, game: int, out: np.ndarray, n: int) -> int:
+    while bits:
+        b = lowest_index(bits)
+        bits &= bits - np.uint64(1)
+        out[n] = connect4_feature(b, own) if game == 0 else othello_feature(b, own)
+        n += 1
+    return n
+
+
+@njit(**JIT)
+def connect4_active(state: np.ndarray, out: np.ndarray) -> int:
+    """Write the active inputs of a Connect Four state into ``out``; return how many."""
+    current = np.uint64(state[CURRENT])
+    other = current ^ np.uint64(state[MASK])
+    n = _bits_to_features(current, True, 0, out, 0)
+    return _bits_to_features(other, False, 0, out, n)
+
+
+@njit(**JIT)
+def othello_active(state: np.ndarray, out: np.ndarray) -> int:
+    n = _bits_to_features(np.uint64(state[PLAYER]), True, 1, out, 0)
+    return _bits_to_features(np.uint64(state[OPPONENT]), False, 1, out, n)
+
+
+@njit(**JIT)
+def chess_active_from(state: np.ndarray, perspective: int, out: np.ndarray) -> int:
+    """Active inputs of a chess state from ``perspective``'s side."""
+    n = 0
+    for sq in range(64):
+        code = state[BOARD + sq]
+        if code:
+            out[n] = chess_feature(perspective, code, sq)
+            n += 1
+    return n
+
+
+@njit(**JIT)
+def chess_active(state: np.ndarray, out: np.ndarray) -> int:
+    return chess_active_from(state, state[SIDE], out)
+
+
+_ACTIVE = {"connect4": connect4_active, "othello": othello_active, "chess": chess_active}
+
+
+def active_features(game: str, state: np.ndarray) -> np.ndarray:
+    """Sorted active input indices of ``state`` (side to move's view) as int16."""
+    out = np.full(MAX_ACTIVE[game], -1, dtype=np.int64)
+    n = _ACTIVE[game](state, out)
+    return np.sort(out[:n]).astype(np.int16)
+
+
+def dense_inputs(game: str, indices: np.ndarray) -> np.ndarray:
+    """0/1 float32 input rows from ``[N, K]`` padded (-1) index rows."""
+    indices = np.atleast_2d(indices)
+    x = np.zeros((indices.shape[0], N_INPUTS[game]), dtype=np.float32)
+    rows, cols = np.nonzero(indices >= 0)
+    x[rows, indices[rows, cols]] = 1.0
+    return x

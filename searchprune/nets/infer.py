@@ -1,0 +1,264 @@
+"""Compiled net evaluation: the evaluators a net plugs into the search.
+
+A net runs inside the search as ``evaluate(state, params)``: ``pack`` lays the net's
+arrays out in one float32 ``params`` array (a header of sizes and offsets, the weights,
+then working memory), which the search context hands to every call. Kernels never
+allocate (the search runs without Numba's runtime), so hidden activations go to the
+working memory; each search owns its copy of ``params``.
+
+- ``connect4_net``, ``othello_net``: the first layer is the bias plus the weight rows of
+  the stones on the board (``features``), recomputed per call.
+- ``chess_net``: NNUE-style. The first layer's output, per perspective (White's view and
+  Black's view), is an accumulator kept for every ply of the line being searched, in a
+  ring indexed by the state's ply count. ``chess_net_make`` runs after each make (or
+  null move): it derives this ply's accumulators from the previous ply's by subtracting
+  the rows of the pieces that left a square and adding those that arrived (two to four
+  per move and perspective). Unmake costs nothing: the previous ply's accumulators were
+  never touched. ``chess_net_reset`` computes the current ply's from scratch; the search
+  calls it at the root. The evaluation reads the side to move's accumulator.
+
+``build`` binds ``<kernel>_make`` and ``<kernel>_reset`` as the search's ``eval_make``
+and ``eval_reset`` hooks when the evaluator module defines them.
+
+Every net: ``clamp(first, 0, 1) -> w2 -> clamp(0, 1) -> w3 -> * output_scale``, the score
+rounded and kept inside the non-mate range. ``*_forward`` returns the raw float output
+(what the parity tests compare with torch).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from searchprune.bits import lowest_index
+from searchprune.config import JIT_FAST
+from searchprune.games.chess.board import BOARD, HIST, HIST_MASK, HPLY, R_CAPTURED, R_MOVE, REC, SIDE, _castle_rook
+from searchprune.games.chess.tables import CASTLING, EN_PASSANT, NULL_MOVE, PAWN, PROMO_N, PROMO_Q, WHITE
+from searchprune.games.connect4 import CURRENT, MASK
+from searchprune.games.othello import OPPONENT, PLAYER
+from searchprune.nets.features import chess_feature, connect4_feature, othello_feature
+from searchprune.types import MATE_BOUND
+
+# -- params layout: header slots (float32 values holding exact small integers) --------------
+P_INPUTS, P_HIDDEN, P_HIDDEN2, P_SCALE, P_W1, P_B1, P_W2, P_B2, P_W3, P_B3, P_PRE, P_ACT, P_ACC = range(13)
+HEADER = 16
+#: Accumulator ring of the chess net: one slot per ply, indexed by ply count modulo this.
+#: Longer than any search line (MAX_PLY), so a line never overwrites its own plies.
+ACC_SLOTS = 256
+_ALIGN = 16  # floats: 64 bytes, so every block starts on a cache line
+
+_ZERO = np.float32(0.0)
+_ONE = np.float32(1.0)
+_SCORE_LIMIT = MATE_BOUND - 1
+
+
+def pack(net) -> np.ndarray:
+    """The float32 ``params`` array of a dense ``store.Net`` (working memory included)."""
+    a = net.arrays
+    n_in, hidden, h2, _ = net.manifest["sizes"]
+    blocks = [("w1", a["w1"]), ("b1", a["b1"]), ("w2", a["w2"]), ("b2", a["b2"]), ("w3", a["w3"]), ("b3", a["b3"]),
+              ("pre", np.zeros(hidden)), ("act", np.zeros(hidden)),
+              ("acc", np.zeros(ACC_SLOTS * 2 * hidden if net.game == "chess" else 1))]
+    offsets = {}
+    position = HEADER
+    for name, block in blocks:
+        offsets[name] = position
+        position += -(-np.asarray(block).size // _ALIGN) * _ALIGN
+    if position >= 1 << 24:
+        raise ValueError(f"net too large to pack: {position} floats (offsets must stay exact in float32)")
+    params = np.zeros(position, dtype=np.float32)
+    params[[P_INPUTS, P_HIDDEN, P_HIDDEN2, P_SCALE]] = n_in, hidden, h2, net.manifest["output_scale"]
+    for slot, name in zip(range(P_W1, P_ACC + 1), ("w1", "b1", "w2", "b2", "w3", "b3", "pre", "act", "acc")):
+        params[slot] = offsets[name]
+    for name, block in blocks[:6]:
+        flat = np.ascontiguousarray(block, dtype=np.float32).reshape(-1)
+        params[offsets[name]:offsets[name] + flat.size] = flat
+    return params
+
+
+# -- shared pieces ---------------------------------------------------------------------------
+# Loops index slices (``params[a:a + n][i]``) rather than ``params[a + i]``: with a
+# plain ``range`` index LLVM can prove it non-negative, drop Numba's negative-index
+# fix-up and vectorise; with ``a + i`` it could not (measured 5x slower).
+@njit(**JIT_FAST)
+def _add_row(params: np.ndarray, dst: int, row: int, hidden: int) -> None:
+    d = params[dst:dst + hidden]
+    r = params[row:row + hidden]
+    for i in range(hidden):
+        d[i] += r[i]
+
+
+@njit(**JIT_FAST)
+def _sub_row(params: np.ndarray, dst: int, row: int, hidden: int) -> None:
+    d = params[dst:dst + hidden]
+    r = params[row:row + hidden]
+    for i in range(hidden):
+        d[i] -= r[i]
+
+
+@njit(**JIT_FAST)
+def _tail(params: np.ndarray, pre: int) -> np.float32:
+    """Raw output from the first layer's output at ``params[pre:pre + hidden]``."""
+    hidden = int(params[P_HIDDEN])
+    h2 = int(params[P_HIDDEN2])
+    w2 = int(params[P_W2])
+    b2 = int(params[P_B2])
+    w3 = int(params[P_W3])
+    x = params[pre:pre + hidden]
+    act = params[int(params[P_ACT]):int(params[P_ACT]) + hidden]
+    for i in range(hidden):
+        act[i] = min(max(x[i], _ZERO), _ONE)
+    out = params[int(params[P_B3])]
+    for j in range(h2):
+        w = params[w2 + j * hidden:w2 + (j + 1) * hidden]
+        s = params[b2 + j]
+        for i in range(hidden):
+            s += w[i] * act[i]
+        out += params[w3 + j] * min(max(s, _ZERO), _ONE)
+    return out
+
+
+@njit(**JIT_FAST)
+def _score(params: np.ndarray, out: np.float32) -> int:
+    value = int(np.floor(out * params[P_SCALE] + np.float32(0.5)))
+    return max(-_SCORE_LIMIT, min(_SCORE_LIMIT, value))
+
+
+@njit(**JIT_FAST)
+def _copy_row(params: np.ndarray, dst: int, src: int, hidden: int) -> None:
+    d = params[dst:dst + hidden]
+    r = params[src:src + hidden]
+    for i in range(hidden):
+        d[i] = r[i]
+
+
+@njit(**JIT_FAST)
+def _start_first_layer(params: np.ndarray) -> int:
+    """Copy the first layer's bias into the working vector; return its offset."""
+    pre = int(params[P_PRE])
+    _copy_row(params, pre, int(params[P_B1]), int(params[P_HIDDEN]))
+    return pre
+
+
+# -- Connect Four ---------------------------------------------------------------------------
+@njit(**JIT_FAST)
+def connect4_forward(state: np.ndarray, params: np.ndarray) -> np.float32:
+    hidden = int(params[P_HIDDEN])
+    w1 = int(params[P_W1])
+    pre = _start_first_layer(params)
+    current = np.uint64(state[CURRENT])
+    other = current ^ np.uint64(state[MASK])
+    while current:
+        _add_row(params, pre, w1 + connect4_feature(lowest_index(current), True) * hidden, hidden)
+        current &= current - np.uint64(1)
+    while other:
+        _add_row(params, pre, w1 + connect4_feature(lowest_index(other), False) * hidden, hidden)
+        other &= other - np.uint64(1)
+    return _tail(params, pre)
+
+
+@njit(**JIT_FAST)
+def connect4_net(state: np.ndarray, params: np.ndarray) -> int:
+    return _score(params, connect4_forward(state, params))
+
+
+# -- Othello --------------------------------------------------------------------------------
+@njit(**JIT_FAST)
+def othello_forward(state: np.ndarray, params: np.ndarray) -> np.float32:
+    hidden = int(params[P_HIDDEN])
+    w1 = int(params[P_W1])
+    pre = _start_first_layer(params)
+    mine = np.uint64(state[PLAYER])
+    theirs = np.uint64(state[OPPONENT])
+    while mine:
+        _add_row(params, pre, w1 + othello_feature(lowest_index(mine), True) * hidden, hidden)
+        mine &= mine - np.uint64(1)
+    while theirs:
+        _add_row(params, pre, w1 + othello_feature(lowest_index(theirs), False) * hidden, hidden)
+        theirs &= theirs - np.uint64(1)
+    return _tail(params, pre)
+
+
+@njit(**JIT_FAST)
+def othello_net(state: np.ndarray, params: np.ndarray) -> int:
+    return _score(params, othello_forward(state, params))
+
+
+# -- chess: incremental accumulators ----------------------------------------------------------
+@njit(**JIT_FAST)
+def _acc(params: np.ndarray, ply: int, perspective: int) -> int:
+    """Offset of the accumulator of ``perspective`` at ply count ``ply``."""
+    return int(params[P_ACC]) + ((ply & (ACC_SLOTS - 1)) * 2 + perspective) * int(params[P_HIDDEN])
+
+
+@njit(**JIT_FAST)
+def chess_net_reset(state: np.ndarray, params: np.ndarray) -> None:
+    """Compute the current ply's accumulators from the pieces on the board."""
+    hidden = int(params[P_HIDDEN])
+    w1 = int(params[P_W1])
+    b1 = int(params[P_B1])
+    for perspective in range(2):
+        acc = _acc(params, state[HPLY], perspective)
+        _copy_row(params, acc, b1, hidden)
+        for sq in range(64):
+            code = state[BOARD + sq]
+            if code:
+                _add_row(params, acc, w1 + chess_feature(perspective, code, sq) * hidden, hidden)
+
+
+@njit(**JIT_FAST)
+def _move_rows(params: np.ndarray, dst: int, src: int, minus: int, plus: int, hidden: int) -> None:
+    """``dst = src - row(minus) + row(plus)``: a piece moving, in one pass."""
+    d = params[dst:dst + hidden]
+    s = params[src:src + hidden]
+    m = params[minus:minus + hidden]
+    p = params[plus:plus + hidden]
+    for i in range(hidden):
+        d[i] = s[i] - m[i] + p[i]
+
+
+@njit(**JIT_FAST)
+def chess_net_make(state: np.ndarray, params: np.ndarray) -> None:
+    """This ply's accumulators from the last ply's and the move just made (or a null move)."""
+    hidden = int(params[P_HIDDEN])
+    w1 = int(params[P_W1])
+    ply = state[HPLY]
+    rec = HIST + ((ply - 1) & HIST_MASK) * REC
+    move = state[rec + R_MOVE]
+    if move == NULL_MOVE:
+        for perspective in range(2):
+            _copy_row(params, _acc(params, ply, perspective), _acc(params, ply - 1, perspective), hidden)
+        return
+    frm = move & 63
+    to = (move >> 6) & 63
+    kind = move >> 12
+    us = 1 - state[SIDE]
+    arrived = state[BOARD + to]
+    left = us * 8 + PAWN + 1 if PROMO_N <= kind <= PROMO_Q else arrived
+    captured = state[rec + R_CAPTURED]
+    capsq = to
+    if kind == EN_PASSANT:
+        capsq = to - 8 if us == WHITE else to + 8
+    for perspective in range(2):
+        dst = _acc(params, ply, perspective)
+        _move_rows(params, dst, _acc(params, ply - 1, perspective),
+                   w1 + chess_feature(perspective, left, frm) * hidden,
+                   w1 + chess_feature(perspective, arrived, to) * hidden, hidden)
+        if captured:
+            _sub_row(params, dst, w1 + chess_feature(perspective, captured, capsq) * hidden, hidden)
+        if kind == CASTLING:
+            rfrom, rto = _castle_rook(to)
+            rook = state[BOARD + rto]
+            _sub_row(params, dst, w1 + chess_feature(perspective, rook, rfrom) * hidden, hidden)
+            _add_row(params, dst, w1 + chess_feature(perspective, rook, rto) * hidden, hidden)
+
+
+@njit(**JIT_FAST)
+def chess_forward(state: np.ndarray, params: np.ndarray) -> np.float32:
+    """Raw output from the side to move's accumulator (``reset``/``make`` keep it current)."""
+    return _tail(params, _acc(params, state[HPLY], state[SIDE]))
+
+
+@njit(**JIT_FAST)
+def chess_net(state: np.ndarray, params: np.ndarray) -> int:
+    return _score(params, chess_forward(state, params))

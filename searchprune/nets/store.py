@@ -1,0 +1,236 @@
+"""Net files: how a net is stored, found, checked and listed (no torch needed).
+
+A net is one ``.npz`` file: its arrays plus ``manifest``, a JSON string with what the
+net is and where it came from::
+
+    format        "dense"                  (the layout of the arrays; pruned forms add more)
+    name          file stem: "<arch>-h<hidden>-<sha256[:12]>"
+    game, arch    "chess", "chess-nnue"
+    arch_hash     searchprune.nets.arch.Arch.hash(hidden): sizes, activation, features, kernel
+    sizes         [inputs, hidden, 32, 1]
+    output_scale  raw output -> evaluator units
+    kernel        "module:function" of the compiled evaluator
+    sha256        digest of the arrays (names, dtypes, shapes and bytes, in name order)
+    parent        name of the net this one was derived from, or null
+    created       UTC time stamp
+    training      data description, settings, epochs
+    metrics       validation metrics
+
+Dense arrays, float32: ``w1[inputs, hidden]`` (one row per input feature, so the
+first layer is a sum of rows), ``b1[hidden]``, ``w2[32, hidden]``, ``b2[32]``,
+``w3[32]``, ``b3[1]``.
+
+``load_net`` refuses, with one line naming the file and the reason, a file that is not a
+readable net, whose weights do not hash to its manifest (corrupted or edited), whose
+name does not carry its hash, whose architecture is not the one this version builds for
+its game, or that is for another game. Nothing falls back to another evaluator.
+
+Shipped nets live in ``<repo>/nets``; the user's in ``$SEARCHPRUNE_NETS`` or
+``$XDG_DATA_HOME/searchprune/nets`` (``~/.local/share/searchprune/nets``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from searchprune.nets.arch import HIDDEN2, arch_for
+from searchprune.paths import repo_root
+
+FORMAT_DENSE = "dense"
+#: Array names and shapes of a dense net, for ``hidden`` units.
+DENSE_ARRAYS = ("w1", "b1", "w2", "b2", "w3", "b3")
+_HASH_IN_NAME = re.compile(r"-([0-9a-f]{12})$")
+
+
+class NetError(ValueError):
+    """A net that cannot be used, with a one-line reason."""
+
+
+@dataclass
+class Net:
+    path: Path
+    manifest: dict
+    arrays: dict[str, np.ndarray]
+
+    @property
+    def name(self) -> str:
+        return self.manifest["name"]
+
+    @property
+    def game(self) -> str:
+        return self.manifest["game"]
+
+    @property
+    def hidden(self) -> int:
+        return int(self.manifest["sizes"][1])
+
+    @property
+    def kernel(self) -> str:
+        return self.manifest["kernel"]
+
+    @property
+    def bytes(self) -> int:
+        return self.path.stat().st_size
+
+    def summary(self) -> dict:
+        """One ``nets list`` row."""
+        m = self.manifest
+        return {"name": self.name, "game": self.game, "arch": m["arch"], "sizes": m["sizes"],
+                "format": m["format"], "path": str(self.path), "bytes": self.bytes, "sha256": m["sha256"],
+                "parent": m.get("parent"), "parameters": int(sum(a.size for a in self.arrays.values())),
+                "metrics": m.get("metrics", {}), "created": m.get("created")}
+
+
+def shipped_dir() -> Path:
+    return repo_root() / "nets"
+
+
+def user_dir() -> Path:
+    env = os.environ.get("SEARCHPRUNE_NETS")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "searchprune" / "nets"
+
+
+def weights_sha256(arrays: dict[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()
+
+
+def dense_shapes(sizes: list[int]) -> dict[str, tuple]:
+    n_in, hidden, h2, _ = sizes
+    return {"w1": (n_in, hidden), "b1": (hidden,), "w2": (h2, hidden), "b2": (h2,), "w3": (h2,), "b3": (1,)}
+
+
+def save_net(arrays: dict[str, np.ndarray], manifest: dict, folder: Path) -> Path:
+    """Write a net named by its content hash into ``folder``; return its path.
+
+    ``manifest`` must hold at least game and the sizes; name, sha256, arch fields and the
+    time stamp are filled in here. Written to a temporary file first, then renamed.
+    """
+    arrays = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in arrays.items()}
+    arch = arch_for(manifest["game"])
+    hidden = int(manifest["sizes"][1])
+    sha = weights_sha256(arrays)
+    full = {"format": FORMAT_DENSE, "parent": None, "training": {}, "metrics": {}, **manifest,
+            "arch": arch.name, "arch_hash": arch.hash(hidden), "sizes": arch.sizes(hidden),
+            "output_scale": arch.output_scale, "kernel": arch.kernel, "sha256": sha,
+            "created": manifest.get("created") or datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    full["name"] = f"{arch.name}-h{hidden}-{sha[:12]}"
+    _check_arrays(full, arrays, Path(full["name"]))
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{full['name']}.npz"
+    tmp = folder / f".{full['name']}.tmp.npz"
+    np.savez(tmp, manifest=np.array(json.dumps(full, sort_keys=True)), **arrays)
+    tmp.replace(path)
+    return path
+
+
+def _check_arrays(manifest: dict, arrays: dict[str, np.ndarray], path: Path) -> None:
+    expected = dense_shapes(manifest["sizes"])
+    if set(arrays) != set(expected):
+        raise NetError(f"{path.name}: arrays {sorted(arrays)} do not make a dense net ({', '.join(DENSE_ARRAYS)})")
+    for name, shape in expected.items():
+        if arrays[name].shape != shape:
+            raise NetError(f"{path.name}: {name} has shape {arrays[name].shape}, the manifest's sizes need {shape}")
+        if not np.all(np.isfinite(arrays[name])):
+            raise NetError(f"{path.name}: {name} holds NaN or infinite values")
+
+
+def read_net(path: Path) -> Net:
+    """Read and check a net file, whatever its game."""
+    path = Path(path)
+    if not path.is_file():
+        raise NetError(f"no net file {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            contents = {k: data[k] for k in data.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+        raise NetError(f"{path.name}: not a readable net file (truncated or corrupted?): {exc}") from None
+    if "manifest" not in contents:
+        raise NetError(f"{path.name}: no manifest inside: not a searchprune net")
+    try:
+        manifest = json.loads(str(contents.pop("manifest")))
+    except json.JSONDecodeError as exc:
+        raise NetError(f"{path.name}: the manifest is not valid JSON ({exc})") from None
+    missing = [k for k in ("format", "name", "game", "arch", "arch_hash", "sizes", "sha256", "kernel") if k not in manifest]
+    if missing:
+        raise NetError(f"{path.name}: the manifest lacks {', '.join(missing)}")
+    if manifest["format"] != FORMAT_DENSE:
+        raise NetError(f"{path.name}: net format {manifest['format']!r} is not supported by this version")
+    sha = weights_sha256(contents)
+    if sha != manifest["sha256"]:
+        raise NetError(f"{path.name}: weights do not match the manifest's sha256 (corrupted or edited file)")
+    named = _HASH_IN_NAME.search(path.stem)
+    if named and named.group(1) != sha[:12]:
+        raise NetError(f"{path.name}: the file name says hash {named.group(1)} but the weights hash to {sha[:12]}")
+    try:
+        arch = arch_for(manifest["game"])
+    except ValueError as exc:
+        raise NetError(f"{path.name}: {exc}") from None
+    sizes = manifest["sizes"]
+    if (not isinstance(sizes, list) or len(sizes) != 4 or sizes[0] != arch.n_inputs or sizes[2] != HIDDEN2
+            or manifest["arch"] != arch.name or manifest["arch_hash"] != arch.hash(sizes[1])
+            or manifest["kernel"] != arch.kernel):
+        raise NetError(f"{path.name}: architecture {manifest['arch']} {sizes} (hash {manifest['arch_hash']}) "
+                       f"is not the {arch.name} this version builds for {manifest['game']}")
+    _check_arrays(manifest, contents, path)
+    return Net(path=path, manifest=manifest, arrays=contents)
+
+
+def find_net(name_or_path: str | Path) -> Path:
+    """A net file from a path, or a name (or unique name prefix) among shipped and user nets."""
+    candidate = Path(name_or_path).expanduser()
+    if candidate.is_file():
+        return candidate
+    text = str(name_or_path)
+    if candidate.suffix == ".npz" or os.sep in text:
+        raise NetError(f"no net file {text}")
+    files = [p for folder in (shipped_dir(), user_dir()) if folder.is_dir() for p in sorted(folder.glob("*.npz"))
+             if not p.name.startswith(".")]
+    exact = [p for p in files if p.stem == text]
+    matches = exact or [p for p in files if p.stem.startswith(text)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NetError(f"no net named {text!r} (see `searchprune nets list`)")
+    raise NetError(f"net name {text!r} is ambiguous: {', '.join(p.stem for p in matches[:4])}")
+
+
+def load_net(name_or_path: str | Path, game: str | None = None) -> Net:
+    """The checked net; with ``game``, refuse a net made for another game."""
+    net = read_net(find_net(name_or_path))
+    if game is not None and net.game != game:
+        raise NetError(f"{net.path.name} is a {net.game} net, not a {game} net")
+    return net
+
+
+def list_nets() -> list[tuple[Path, Net | NetError]]:
+    """Every ``.npz`` among shipped and user nets, read and checked (or the error)."""
+    rows: list[tuple[Path, Net | NetError]] = []
+    for folder in (shipped_dir(), user_dir()):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.npz")):
+            if path.name.startswith("."):
+                continue
+            try:
+                rows.append((path, read_net(path)))
+            except NetError as exc:
+                rows.append((path, exc))
+    return rows
