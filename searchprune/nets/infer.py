@@ -262,3 +262,11 @@ def chess_forward(state: np.ndarray, params: np.ndarray) -> np.float32:
 @njit(**JIT_FAST)
 def chess_net(state: np.ndarray, params: np.ndarray) -> int:
     return _score(params, chess_forward(state, params))
+
+
+@njit(**JIT_FAST)
+def chess_net_recompute(state: np.ndarray, params: np.ndarray) -> int:
+    """``chess_net`` with the accumulators recomputed from the board at every call: slow,
+    and no hooks; the reference the incremental evaluator is tested against."""
+    chess_net_reset(state, params)
+    return chess_net(state, params)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import pickle
 import random
 import time
 from collections.abc import Iterator
@@ -63,6 +64,17 @@ class TrainConfig:
     val_fraction: float = 0.1
     result_weight: float = 0.0
     threads: int | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse settings that would train nothing (and export an untrained net) up front."""
+        for name in ("hidden", "epochs", "batch_size", "patience"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.lr < 0 or self.weight_decay < 0:
+            raise ValueError(f"lr and weight_decay must not be negative, got {self.lr} and {self.weight_decay}")
+        if not 0 <= self.result_weight <= 1:
+            raise ValueError(f"result_weight must be between 0 and 1, got {self.result_weight}")
+        arch_for(self.game)  # an unknown game fails here, before any data is read
 
 
 @dataclass
@@ -295,8 +307,8 @@ def _resume_run(path: Path, config: TrainConfig, fingerprint: str) -> _Run:
     """The run saved in ``path``, refused if it was trained with other settings or data."""
     try:
         state = torch.load(path, weights_only=True)
-    except Exception as exc:  # torch raises many kinds for a damaged file
-        raise ValueError(f"cannot read checkpoint {path}: {str(exc).splitlines()[0]}") from None
+    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as exc:  # a damaged or foreign file
+        raise ValueError(f"cannot read checkpoint {path} ({type(exc).__name__}): not a checkpoint of this version") from None
     if state.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"checkpoint {path} has format {state.get('format')}, expected {CHECKPOINT_FORMAT}")
     saved, now = state["config"], asdict(config)
@@ -393,8 +405,8 @@ def _markdown(report: dict) -> str:
     lines = [
         f"# Training report: {config['game']}, hidden {config['hidden']}",
         "",
-        f"- data: {data['positions']} positions from {data['games']} games "
-        f"(train {data['train_positions']} / validation {data['val_positions']} positions, split by game)",
+        (f"- data: {data['positions']} positions from {data['games']} games "
+         f"(train {data['train_positions']} / validation {data['val_positions']} positions, split by game)"),
         f"- epochs: {report['epochs_run']} of {config['epochs']}, {stop}; best epoch {report['best_epoch']}",
         f"- validation (best epoch): loss {metrics['loss']:.4g}, {quality}",
         f"- time: {report['seconds']:.1f} s",
