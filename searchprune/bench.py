@@ -12,11 +12,16 @@ the cache) as the median of several runs, each over all of a game's positions.
 from __future__ import annotations
 
 import statistics
+import time
 from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
 
 from searchprune.games import get_game
 from searchprune.search.driver import Searcher
 from searchprune.search.limits import Limit
+from searchprune.types import ONGOING
 
 #: Per game: (positions in the game's notation, depth). Changing these changes the signature.
 SIGNATURE_POSITIONS: dict[str, tuple[tuple[str, ...], int]] = {
@@ -38,13 +43,13 @@ NPS_DEPTH: dict[str, dict[str, int]] = {
 }
 
 
-def signature(game_name: str) -> int:
-    """Total nodes of the fixed bench searches for one game."""
+def signature(game_name: str, net=None) -> int:
+    """Total nodes of the fixed bench searches for one game (with ``net``: evaluated by it)."""
     game = get_game(game_name)
     positions, depth = SIGNATURE_POSITIONS[game_name]
     total = 0
     for text in positions:
-        searcher = Searcher(game, algorithm="negascout", tt_mb=16)
+        searcher = Searcher(game, algorithm="negascout", tt_mb=16, net=net)
         result = searcher.search(game.parse_position(text), Limit(depth=depth))
         total += result.info.nodes
     return total
@@ -79,22 +84,82 @@ class NpsResult:
         }
 
 
-def nodes_per_second(game_name: str, algorithm: str, runs: int = 5) -> NpsResult:
+def nodes_per_second(game_name: str, algorithm: str, runs: int = 5, net=None) -> NpsResult:
     """Median-run nodes/s of ``algorithm`` over the game's signature positions."""
     game = get_game(game_name)
     positions, _ = SIGNATURE_POSITIONS[game_name]
     depth = NPS_DEPTH[game_name][algorithm]
     states = [game.parse_position(text) for text in positions]
-    Searcher(game, algorithm=algorithm).search(states[0], Limit(depth=2))  # warm-up: compile or load
+    Searcher(game, algorithm=algorithm, net=net).search(states[0], Limit(depth=2))  # warm-up: compile or load
     seconds: list[float] = []
     nodes = 0
     for _ in range(runs):
         run_nodes = 0
         run_seconds = 0.0
         for state in states:
-            result = Searcher(game, algorithm=algorithm).search(state, Limit(depth=depth))
+            result = Searcher(game, algorithm=algorithm, net=net).search(state, Limit(depth=depth))
             run_nodes += result.info.nodes
             run_seconds += result.info.time
         nodes = run_nodes
         seconds.append(run_seconds)
     return NpsResult(game_name, algorithm, depth, nodes, seconds)
+
+
+@njit(nogil=True)  # takes the evaluator as an argument: compiled per evaluator, not cached
+def _evaluate_all(evaluate, states: np.ndarray, params: np.ndarray, repeat: int) -> int:
+    total = 0
+    for _ in range(repeat):
+        for k in range(states.shape[0]):
+            total += evaluate(states[k], params)
+    return total
+
+
+def bench_positions(game_name: str, count: int = 200, seed: int = 0) -> list:
+    """``count`` positions of random play (10 to 40 plies from the start), seeded."""
+    game = get_game(game_name)
+    rng = np.random.default_rng(seed)
+    out = []
+    while len(out) < count:
+        state = game.new_state()
+        for _ in range(int(rng.integers(10, 41))):
+            moves = game.legal_moves(state)
+            if game.status(state) != ONGOING or not moves:
+                break
+            game.play(state, moves[int(rng.integers(len(moves)))])
+        if game.status(state) == ONGOING:
+            out.append(state)
+    return out
+
+
+def evaluation_times(net, repeat: int = 200, runs: int = 5) -> dict:
+    """Median µs per call of the net's evaluator and of the game's own, in compiled code.
+
+    Both evaluate the same positions (``bench_positions``) in one compiled loop. The
+    chess net's accumulators are set up first (one ring slot per position), so its time
+    is the evaluation from the accumulator, as at a search node after the make update.
+    """
+    import importlib
+
+    from searchprune.nets.infer import ACC_SLOTS, chess_net_reset, pack
+
+    game = get_game(net.game)
+    states = np.stack(bench_positions(net.game, count=min(200, ACC_SLOTS)))
+    params = pack(net)
+    if net.game == "chess":
+        from searchprune.games.chess.board import HPLY
+
+        for k in range(states.shape[0]):
+            states[k, HPLY] = k  # every position its own accumulator slot
+            chess_net_reset(states[k], params)
+    module, func = net.kernel.split(":")
+    evaluators = {"net": getattr(importlib.import_module(module), func), "hand": game.kernels.evaluate}
+    times = {}
+    for name, evaluate in evaluators.items():
+        _evaluate_all(evaluate, states, params, 1)  # compile
+        samples = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            _evaluate_all(evaluate, states, params, repeat)
+            samples.append((time.perf_counter() - start) / (repeat * states.shape[0]) * 1e6)
+        times[name] = statistics.median(samples)
+    return {**times, "positions": int(states.shape[0])}

@@ -30,6 +30,23 @@ def _game(name: str):
         raise click.UsageError(str(error)) from None
 
 
+def _net_option(what: str):
+    return click.option("--net", "net_name", metavar="NAME|PATH",
+                        help=f"Evaluate with this net (see `searchprune nets list`){what}.")
+
+
+def _net(net_name: str | None, game_name: str):
+    """The checked net for ``game_name``, or None; a bad net is a usage error."""
+    if net_name is None:
+        return None
+    from searchprune.nets.store import NetError, load_net
+
+    try:
+        return load_net(net_name, game_name)
+    except NetError as error:
+        raise click.UsageError(str(error)) from None
+
+
 def _limit(depth: int | None, seconds: float | None, nodes: int | None = None) -> Limit:
     """The limit the options ask for; one second a move when none is given."""
     if depth is None and seconds is None and nodes is None:
@@ -71,8 +88,9 @@ def games_cmd(as_json: bool) -> None:
 @click.option("--color/--no-color", default=None, help="Colour the board (default: when stdout is a terminal).")
 @click.option("--pgn", "record_path", type=click.Path(dir_okay=False),
               help="Chess: save the game here (default: searchprune-chess-<time>.pgn in this folder).")
+@_net_option(" instead of the hand-written evaluation")
 def play(game_name: str, side: str, depth: int | None, seconds: float | None, algorithm: str, tt_mb: float,
-         position: str, color: bool | None, record_path: str | None) -> None:
+         position: str, color: bool | None, record_path: str | None, net_name: str | None) -> None:
     """Play GAME against the engine in the terminal (moves may come from stdin)."""
     from searchprune.play import PlayOptions, PlaySession
 
@@ -88,6 +106,7 @@ def play(game_name: str, side: str, depth: int | None, seconds: float | None, al
         tt_mb=tt_mb,
         color=sys.stdout.isatty() if color is None else color,
         record_path=record_path,
+        net=_net(net_name, game_name),
     )
     PlaySession(game, options, sys.stdin, sys.stdout, state).run()
 
@@ -171,15 +190,32 @@ def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, all_bes
 @click.option("--algorithm", "algorithms", multiple=True, type=ALGORITHM_CHOICE, help="Only this algorithm.")
 @click.option("--runs", type=click.IntRange(1), default=5, show_default=True, help="Runs per measurement.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
-def bench(game_names: tuple[str, ...], signature: bool, algorithms: tuple[str, ...], runs: int, as_json: bool) -> None:
-    """Bench signature and nodes/s per game and algorithm (medians after warm-up)."""
+@_net_option(" (its game only); also times one evaluation")
+def bench(game_names: tuple[str, ...], signature: bool, algorithms: tuple[str, ...], runs: int, as_json: bool,
+          net_name: str | None) -> None:
+    """Bench signature and nodes/s per game and algorithm (medians after warm-up).
+
+    With --net, the searches evaluate with the net, and the report adds the time of one
+    evaluation (net and hand-written) inside compiled code.
+    """
     from searchprune import bench as B
 
+    net = None
+    if net_name is not None:
+        from searchprune.nets.store import NetError, load_net
+
+        try:
+            net = load_net(net_name)
+        except NetError as error:
+            raise click.UsageError(str(error)) from None
+        if game_names and set(game_names) != {net.game}:
+            raise click.UsageError(f"{net.name} is a {net.game} net: bench it with --game {net.game}")
+        game_names = (net.game,)
     selected = list(game_names) or sorted(B.SIGNATURE_POSITIONS)
     for name in selected:
         if name not in B.SIGNATURE_POSITIONS:
             raise click.UsageError(f"no bench for game {name!r}: choose from {', '.join(sorted(B.SIGNATURE_POSITIONS))}")
-    signatures = {name: B.signature(name) for name in selected}
+    signatures = {name: B.signature(name, net=net) for name in selected}
     if signature:
         if as_json:
             click.echo(json.dumps(signatures))
@@ -192,15 +228,20 @@ def bench(game_names: tuple[str, ...], signature: bool, algorithms: tuple[str, .
         for algorithm in algorithms or sorted(B.NPS_DEPTH[name]):
             if algorithm not in B.NPS_DEPTH[name]:
                 raise click.UsageError(f"no {algorithm} bench for {name}: choose from {', '.join(B.NPS_DEPTH[name])}")
-            rows.append(B.nodes_per_second(name, algorithm, runs=runs))
+            rows.append(B.nodes_per_second(name, algorithm, runs=runs, net=net))
+    evals = B.evaluation_times(net) if net is not None else None
     if as_json:
-        click.echo(json.dumps({"signature": signatures, "nps": [r.as_dict() for r in rows]}))
+        click.echo(json.dumps({"signature": signatures, "nps": [r.as_dict() for r in rows], "net": net and net.name,
+                               "eval_us": evals}))
         return
     click.echo(f"{'game':<12} {'algorithm':<10} {'depth':>5} {'nodes':>12} {'median s':>9} {'M nodes/s':>10}")
     for r in rows:
         click.echo(f"{r.game:<12} {r.algorithm:<10} {r.depth:>5} {r.nodes:>12,} {r.median_seconds:>9.3f} {r.nps / 1e6:>10.2f}")
     for name, nodes in signatures.items():
         click.echo(f"signature {name}: {nodes}")
+    if evals is not None:
+        click.echo(f"net {net.name}: {evals['net']:.3f} us per evaluation (hand-written: {evals['hand']:.3f} us), "
+                   f"median over {evals['positions']} positions")
 
 
 @main.command()
@@ -277,7 +318,9 @@ def perft(position: str, depth: int, game_name: str, divide: bool, as_json: bool
 @click.option("--algorithm", type=ALGORITHM_CHOICE, default="negascout", show_default=True)
 @click.option("--hash", "tt_mb", type=float, default=16, show_default=True, help="Transposition table MiB.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per iteration.")
-def analyse(game_name: str, position: str, depth, seconds, nodes, algorithm: str, tt_mb: float, as_json: bool) -> None:
+@_net_option("")
+def analyse(game_name: str, position: str, depth, seconds, nodes, algorithm: str, tt_mb: float, as_json: bool,
+            net_name: str | None) -> None:
     """Search POSITION of GAME and print each iteration (depth, score, nodes, PV)."""
     from searchprune.search.driver import Searcher
     from searchprune.types import format_score
@@ -285,7 +328,7 @@ def analyse(game_name: str, position: str, depth, seconds, nodes, algorithm: str
     game = _game(game_name)
     try:
         state = game.parse_position(position)
-        searcher = Searcher(game, algorithm=algorithm, tt_mb=tt_mb)
+        searcher = Searcher(game, algorithm=algorithm, tt_mb=tt_mb, net=_net(net_name, game_name))
     except (GameError, ValueError) as error:
         raise click.UsageError(str(error)) from None
     limit = _limit(depth, seconds, nodes)
@@ -444,6 +487,170 @@ def tournament(engine_names, mode, rounds, openings_path, concurrency, cluster, 
     else:
         print_report(outcome, event)
         click.echo(f"\nresults: {folder / 'results.jsonl'}  games: {folder / 'games.pgn'}")
+
+
+@main.group()
+def nets() -> None:
+    """List, inspect and check evaluation nets; generate their training data."""
+
+
+def _net_rows() -> list[tuple]:
+    from searchprune.nets.store import list_nets
+
+    return list_nets()
+
+
+@nets.command("list")
+@click.option("--game", "game_name", help="Only nets for this game.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per net.")
+def nets_list(game_name: str | None, as_json: bool) -> None:
+    """Shipped nets (nets/ in the repository) and user nets ($SEARCHPRUNE_NETS or
+    ~/.local/share/searchprune/nets), with size and validation metrics. Files that do not
+    check out are listed with the reason."""
+    from searchprune.nets.store import shipped_dir
+
+    for path, net in _net_rows():
+        if isinstance(net, Exception):
+            if as_json:
+                click.echo(json.dumps({"path": str(path), "error": str(net)}))
+            else:
+                click.echo(f"{path.name:<44} BAD: {net}")
+            continue
+        if game_name and net.game != game_name:
+            continue
+        row = dict(net.summary(), shipped=path.parent.resolve() == shipped_dir().resolve())
+        if as_json:
+            click.echo(json.dumps(row))
+            continue
+        loss = row["metrics"].get("loss")
+        click.echo(f"{row['name']:<44} {row['game']:<9} {'x'.join(map(str, row['sizes'])):<14} "
+                   f"{row['bytes'] / 1024:>8.1f} KiB  params {row['parameters']:>8,}  "
+                   f"val loss {'-' if loss is None else f'{loss:.4g}'}  {'shipped' if row['shipped'] else 'user'}")
+
+
+@nets.command("show")
+@click.argument("net_name", metavar="NAME|PATH")
+def nets_show(net_name: str) -> None:
+    """Print a net's manifest (architecture, hashes, parent, training data, metrics)."""
+    from searchprune.nets.store import NetError, load_net
+
+    try:
+        net = load_net(net_name)
+    except NetError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps(dict(net.manifest, path=str(net.path), bytes=net.bytes), indent=2, sort_keys=True))
+
+
+@nets.command("verify")
+@click.argument("paths", nargs=-1, required=True, metavar="NAME|PATH...")
+@click.option("--game", "game_name", help="Also require nets for this game.")
+def nets_verify(paths: tuple[str, ...], game_name: str | None) -> None:
+    """Check net files (hash, architecture, game); exit 1 if any is bad, with one line each."""
+    from searchprune.nets.store import NetError, load_net
+
+    bad = 0
+    for name in paths:
+        try:
+            net = load_net(name, game_name)
+        except NetError as error:
+            bad += 1
+            click.echo(f"BAD {name}: {error}", err=True)
+            continue
+        click.echo(f"ok  {net.path}  {net.game} {net.manifest['arch']} sha256 {net.manifest['sha256'][:16]}")
+    if bad:
+        sys.exit(1)
+
+
+@nets.command("data")
+@click.argument("game_name", metavar="GAME")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Data folder (shards + config.json); an existing one with the same settings resumes.")
+@click.option("--games", type=click.IntRange(1), required=True, help="Self-play games to play and label.")
+@click.option("--shard-games", type=click.IntRange(1), default=50, show_default=True, help="Games per shard file.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--concurrency", type=click.IntRange(1), default=1, show_default=True, help="Worker processes.")
+@click.option("--cluster", help="Dask scheduler address (tcp://host:port) instead of local processes.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="A labelling setting (e.g. teacher_depth=8, exact_from=12); repeatable.")
+def nets_data(game_name, out_dir, games, shard_games, seed, concurrency, cluster, settings) -> None:
+    """Generate labelled training positions for GAME from self-play (resumable)."""
+    from pathlib import Path
+
+    from searchprune.nets.data import generate
+    from searchprune.nets.dataset import DataError
+
+    _game(game_name)
+    options = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.UsageError(f"--set takes KEY=VALUE, got {item!r}")
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    try:
+        summary = generate(game_name, Path(out_dir), games=games, shard_games=shard_games, seed=seed,
+                           concurrency=concurrency, cluster=cluster, progress=sys.stderr.isatty(), **options)
+    except (DataError, TypeError, ValueError) as error:
+        raise click.ClickException(" ".join(str(error).split())) from None
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: finished shards are kept in {out_dir}; run the same command to resume", err=True)
+        sys.exit(130)
+    click.echo(json.dumps(summary))
+
+
+@main.command()
+@click.argument("game_name", metavar="GAME")
+@click.option("--data", "data_dirs", multiple=True, required=True, type=click.Path(file_okay=False, exists=True),
+              help="Data folder made by `searchprune nets data` (repeatable).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Run folder: checkpoint, report.json/md, loss.png.")
+@click.option("--hidden", type=click.IntRange(1), default=128, show_default=True, help="First hidden layer width.")
+@click.option("--epochs", type=click.IntRange(1), default=30, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=1024, show_default=True)
+@click.option("--lr", type=float, default=1e-3, show_default=True)
+@click.option("--weight-decay", type=float, default=0.0, show_default=True)
+@click.option("--patience", type=click.IntRange(1), default=4, show_default=True,
+              help="Stop after this many epochs without a better validation loss.")
+@click.option("--val-fraction", type=float, default=0.1, show_default=True, help="Share of games held out.")
+@click.option("--result-weight", type=float, default=0.0, show_default=True,
+              help="Blend of the game result into the target (0: labels only).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--threads", type=click.IntRange(1), help="torch threads.")
+@click.option("--resume", is_flag=True, help="Continue the run saved in --out.")
+@click.option("--export-to", "export_dir", type=click.Path(file_okay=False),
+              help="Folder for the trained net (default: the user's nets folder).")
+@click.option("--parent", help="Name of the net this one derives from (recorded in the manifest).")
+def train(game_name, data_dirs, out_dir, hidden, epochs, batch_size, lr, weight_decay, patience, val_fraction,
+          result_weight, seed, threads, resume, export_dir, parent) -> None:
+    """Train a net for GAME on labelled positions and export the best epoch's weights."""
+    from pathlib import Path
+
+    try:
+        from searchprune.nets.train import TrainConfig
+        from searchprune.nets.train import train as run_training
+    except ImportError as error:
+        raise click.ClickException(f"training needs torch: pip install 'searchprune[nets]' ({error})") from None
+    from searchprune.nets.dataset import DataError
+    from searchprune.nets.store import user_dir
+
+    _game(game_name)
+    try:
+        config = TrainConfig(game=game_name, hidden=hidden, epochs=epochs, batch_size=batch_size, lr=lr,
+                             weight_decay=weight_decay, seed=seed, patience=patience, val_fraction=val_fraction,
+                             result_weight=result_weight, threads=threads)
+        result = run_training(config, [Path(d) for d in data_dirs], Path(out_dir), resume=resume,
+                              progress=sys.stderr.isatty(), export_to=Path(export_dir) if export_dir else user_dir(),
+                              parent=parent)
+    except (DataError, ValueError) as error:
+        raise click.ClickException(" ".join(str(error).split())) from None
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: the last finished epoch is saved in {out_dir}; continue with --resume",
+                   err=True)
+        sys.exit(130)
+    click.echo(f"best epoch {result.best_epoch}: {json.dumps(result.metrics)}")
+    click.echo(f"net: {result.net_path}\nreport: {result.report}")
 
 
 # Registered last: the UCI engine lives with the engines, not among the commands above.

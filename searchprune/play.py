@@ -32,6 +32,8 @@ class PlayOptions:
     #: Where the game record goes when the session ends (games with a record format);
     #: None: a time-stamped file in the current folder.
     record_path: str | None = None
+    #: A net (name or path) to evaluate with instead of the game's evaluator.
+    net: str | None = None
 
 
 class PlaySession:
@@ -45,7 +47,7 @@ class PlaySession:
         self.state = game.new_state() if state is None else state
         self.start = self.state.copy()
         self.played: list[int] = []  # moves made in this session, for undo
-        self.searcher = Searcher(game, algorithm=options.algorithm, tt_mb=options.tt_mb)
+        self.searcher = Searcher(game, algorithm=options.algorithm, tt_mb=options.tt_mb, net=options.net)
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")

@@ -71,7 +71,7 @@ class SearchEngine(Engine):
         from searchprune.search.driver import Searcher
 
         self.searcher = Searcher(game, algorithm=spec.algorithm, tt_mb=spec.hash_mb, evaluator=spec.evaluator,
-                                 **spec.search)
+                                 net=spec.net, **spec.search)
         self.used = False
 
     def new_game(self) -> None:

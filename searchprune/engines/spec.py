@@ -8,6 +8,7 @@ A spec names one engine a tournament (or ``play``) can run::
     algorithm = "negascout"           # minimax | alphabeta | negascout
     hash_mb = 16
     evaluator = "pkg.module:evaluate" # optional, default the game's own evaluation
+    net = "chess-nnue-h128-..."       # optional: a net (name or .npz path) evaluates instead
 
     [limits]                          # any of: depth, nodes, time (s a move),
     depth = 8                         # clock = base seconds, increment = s a move
@@ -60,6 +61,7 @@ class EngineSpec:
     algorithm: str = "negascout"
     hash_mb: float = 16
     evaluator: str | None = None
+    net: str | None = None
     limits: dict = field(default_factory=dict)
     search: dict = field(default_factory=dict)
     command: str | None = None
@@ -102,10 +104,26 @@ def load_spec(name_or_path: str) -> EngineSpec:
     return spec_from_dict(data, default_name=path.stem, source=str(path))
 
 
+def _check_net(net, game: str, where: str, source: str) -> str:
+    """The net's file path (a relative path is read from the spec's folder), checked now so
+    a tournament never starts with an engine that cannot load its net."""
+    from searchprune.nets.store import NetError, find_net, load_net
+
+    if not isinstance(net, str) or not net:
+        raise SpecError(f"engine spec {where}: net must be a net name or a .npz path, got {net!r}")
+    candidate = Path(source).parent / net if source and not Path(net).is_absolute() else Path(net)
+    try:
+        path = candidate if candidate.is_file() else find_net(net)
+        load_net(path, game)
+    except NetError as error:
+        raise SpecError(f"engine spec {where}: {error}") from None
+    return str(path.resolve())
+
+
 def spec_from_dict(data: dict, *, default_name: str = "engine", source: str = "") -> EngineSpec:
     """Validate ``data`` (a parsed TOML table) into an ``EngineSpec``."""
     where = source or default_name
-    known = {"name", "game", "kind", "algorithm", "hash_mb", "evaluator", "limits", "search", "command",
+    known = {"name", "game", "kind", "algorithm", "hash_mb", "evaluator", "net", "limits", "search", "command",
              "uci_options", "class", "params"}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -139,6 +157,11 @@ def spec_from_dict(data: dict, *, default_name: str = "engine", source: str = ""
         raise SpecError(f"engine spec {where}: hash_mb must be in (0, 65536], got {hash_mb!r}")
     if kind == "uci" and not data.get("command"):
         raise SpecError(f"engine spec {where}: a uci engine needs command = \"/path/to/engine\"")
+    net = data.get("net")
+    if net is not None:
+        if data.get("evaluator"):
+            raise SpecError(f"engine spec {where}: give net or evaluator, not both")
+        net = _check_net(net, game, where, source)
     if kind == "python" and not isinstance(data.get("class"), str):
         raise SpecError(f"engine spec {where}: a python engine needs class = \"package.module:Class\"")
     return EngineSpec(
@@ -148,6 +171,7 @@ def spec_from_dict(data: dict, *, default_name: str = "engine", source: str = ""
         algorithm=algorithm,
         hash_mb=float(hash_mb),
         evaluator=data.get("evaluator"),
+        net=net,
         limits=limits,
         search=search,
         command=data.get("command"),

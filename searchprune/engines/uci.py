@@ -12,7 +12,10 @@ Options (``setoption name <name> value <value>``; names are case-insensitive):
 - switches (check, ``true``/``false``) for the selective search components, each a
   ``Searcher`` keyword: ``NullMove`` (``null_move``), ``LMR`` (``lmr``),
   ``Futility`` (``futility``), ``Quiescence`` (``qsearch``), ``CheckExtension``
-  (``check_extension``), ``MateDistance`` (``mate_distance``).
+  (``check_extension``), ``MateDistance`` (``mate_distance``);
+- ``EvalFile`` (string): a chess net (name or ``.npz`` path, ``searchprune nets list``)
+  to evaluate with; ``<empty>`` or ``none`` goes back to the hand-written evaluation.
+  A net that does not load is refused with one line and the previous evaluator stays.
 
 ``go`` understands ``depth``, ``nodes``, ``movetime``, ``wtime``, ``btime``,
 ``winc``, ``binc``, ``movestogo`` and ``infinite``; with no limit at all it searches
@@ -53,6 +56,8 @@ SWITCHES = {
     "CheckExtension": "check_extension",
     "MateDistance": "mate_distance",
 }
+#: EvalFile's value for "no net: the hand-written evaluation".
+NO_NET = "<empty>"
 HASH_MIN_MB = 1
 HASH_MAX_MB = 4096
 #: Milliseconds kept back from every time budget for reading, printing and the GUI.
@@ -170,11 +175,12 @@ class _Job:
 class UciEngine:
     """A UCI session over two text streams; ``run`` returns at ``quit`` or end of input."""
 
-    def __init__(self, inp: TextIO, out: TextIO, *, tt_mb: int = 16) -> None:
+    def __init__(self, inp: TextIO, out: TextIO, *, tt_mb: int = 16, net=None) -> None:
         self.inp = inp
         self.out = out
         self.game = get_game("chess")
         self.hash_mb = tt_mb
+        self.net = net  # a searchprune.nets.store.Net, or None: the hand-written evaluation
         self.switches = {name: bool(self.game.search_defaults.get(key, False)) for name, key in SWITCHES.items()}
         self.board = chess.Board()
         self.searcher = self._new_searcher()
@@ -231,6 +237,7 @@ class UciEngine:
         self.emit(f"option name Hash type spin default {self.hash_mb} min {HASH_MIN_MB} max {HASH_MAX_MB}")
         for name, on in self.switches.items():
             self.emit(f"option name {name} type check default {str(on).lower()}")
+        self.emit(f"option name EvalFile type string default {self.net.name if self.net else NO_NET}")
         self.emit("uciok")
 
     def _isready(self, args: list[str]) -> None:
@@ -252,6 +259,8 @@ class UciEngine:
             raise UciError(f"setoption name {name}: expected 'value' after the name")
         if name.lower() == "hash":
             self._set_hash(value)
+        elif name.lower() == "evalfile":
+            self._set_eval_file(value)
         else:
             self._set_switch(name, value)
         self._settle()
@@ -266,10 +275,21 @@ class UciEngine:
             raise UciError(f"Hash must be {HASH_MIN_MB}..{HASH_MAX_MB} MiB, got {mb}")
         self.hash_mb = mb
 
+    def _set_eval_file(self, value: str | None) -> None:
+        from searchprune.nets.store import NetError, load_net
+
+        if value is None or value.strip().lower() in ("", NO_NET.lower(), "none"):
+            self.net = None
+            return
+        try:
+            self.net = load_net(value.strip(), "chess")
+        except NetError as error:
+            raise UciError(f"EvalFile: {error}") from None
+
     def _set_switch(self, name: str, value: str | None) -> None:
         canonical = {key.lower(): key for key in self.switches}.get(name.lower())
         if canonical is None:
-            raise UciError(f"unknown option {name!r}: options are Hash, {', '.join(self.switches)}")
+            raise UciError(f"unknown option {name!r}: options are Hash, EvalFile, {', '.join(self.switches)}")
         if value is None or value.lower() not in ("true", "false"):
             raise UciError(f"{canonical} takes 'true' or 'false', got {value!r}")
         self.switches[canonical] = value.lower() == "true"
@@ -345,7 +365,7 @@ class UciEngine:
         self._warmup.join()
 
     def _new_searcher(self) -> Searcher:
-        return Searcher(self.game, tt_mb=self.hash_mb,
+        return Searcher(self.game, tt_mb=self.hash_mb, net=self.net,
                         **{SWITCHES[name]: on for name, on in self.switches.items()})
 
     def _warm(self) -> None:
@@ -364,6 +384,16 @@ def _spend_waiting(limit: Limit, received: float) -> Limit:
 @click.command("uci")
 @click.option("--hash", "tt_mb", type=click.IntRange(HASH_MIN_MB, HASH_MAX_MB), default=16, show_default=True,
               help="Transposition table MiB (the UCI option Hash changes it later).")
-def uci_command(tt_mb: int) -> None:
+@click.option("--net", "net_name", metavar="NAME|PATH",
+              help="Evaluate with this chess net (the UCI option EvalFile changes it later).")
+def uci_command(tt_mb: int, net_name: str | None) -> None:
     """Play chess as a UCI engine on stdin/stdout (for GUIs such as cutechess or Arena)."""
-    UciEngine(sys.stdin, sys.stdout, tt_mb=tt_mb).run()
+    net = None
+    if net_name is not None:
+        from searchprune.nets.store import NetError, load_net
+
+        try:
+            net = load_net(net_name, "chess")
+        except NetError as error:
+            raise click.UsageError(str(error)) from None
+    UciEngine(sys.stdin, sys.stdout, tt_mb=tt_mb, net=net).run()
