@@ -135,7 +135,11 @@ def _exact_solver(game_name: str):
               help="Othello: list every optimal move, not just one (one more null-window search per move). "
                    "Connect Four always lists them.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per position.")
-def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, all_best: bool, as_json: bool) -> None:
+@_net_option(" to order moves (connect4; the scores stay exact, node counts change)")
+@click.option("--net-plies", type=click.IntRange(0, 42), default=14, show_default=True,
+              help="With --net: order by the net at nodes with fewer stones than this.")
+def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, all_best: bool, as_json: bool,
+          net_name: str | None, net_plies: int) -> None:
     """Solve positions of GAME exactly (connect4, othello).
 
     \b
@@ -145,6 +149,10 @@ def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, all_bes
     """
     game = _game(game_name)
     solver = _exact_solver(game_name)
+    if net_name is not None:
+        if game_name != "connect4":
+            raise click.UsageError("--net orders the Connect Four solver only; the Othello solver keeps its own ordering")
+        solver.use_net(_net(net_name, game_name), net_plies)
     extra = {"all_best": all_best} if game_name == "othello" else {}
 
     jobs: list[tuple[str, int | None]] = [(p, None) for p in positions]

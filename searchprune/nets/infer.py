@@ -143,11 +143,17 @@ def _start_first_layer(params: np.ndarray) -> int:
 # -- Connect Four ---------------------------------------------------------------------------
 @njit(**JIT_FAST)
 def connect4_forward(state: np.ndarray, params: np.ndarray) -> np.float32:
+    return connect4_forward_bits(np.uint64(state[CURRENT]), np.uint64(state[MASK]), params)
+
+
+@njit(**JIT_FAST)
+def connect4_forward_bits(current: np.uint64, mask: np.uint64, params: np.ndarray) -> np.float32:
+    """Raw output for the side to move's stones ``current`` and all stones ``mask`` (the
+    solver's representation)."""
     hidden = int(params[P_HIDDEN])
     w1 = int(params[P_W1])
     pre = _start_first_layer(params)
-    current = np.uint64(state[CURRENT])
-    other = current ^ np.uint64(state[MASK])
+    other = current ^ mask
     while current:
         _add_row(params, pre, w1 + connect4_feature(lowest_index(current), True) * hidden, hidden)
         current &= current - np.uint64(1)

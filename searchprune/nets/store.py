@@ -37,7 +37,7 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -129,7 +129,7 @@ def save_net(arrays: dict[str, np.ndarray], manifest: dict, folder: Path) -> Pat
     full = {"format": FORMAT_DENSE, "parent": None, "training": {}, "metrics": {}, **manifest,
             "arch": arch.name, "arch_hash": arch.hash(hidden), "sizes": arch.sizes(hidden),
             "output_scale": arch.output_scale, "kernel": arch.kernel, "sha256": sha,
-            "created": manifest.get("created") or datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "created": manifest.get("created") or datetime.now(UTC).isoformat(timespec="seconds")}
     full["name"] = f"{arch.name}-h{hidden}-{sha[:12]}"
     _check_arrays(full, arrays, Path(full["name"]))
     folder = Path(folder)

@@ -48,9 +48,12 @@ from searchprune.games.connect4 import (
     terminal,
     winning_cells,
 )
+from searchprune.nets.infer import connect4_forward_bits
 from searchprune.types import ONGOING
 
 _ONE = np.uint64(1)
+#: Net ordering: a child the net scores y (its side's view, about -1..1) ranks MID - y * MID.
+_NET_RANK_MID = 4096
 _ZERO = np.uint64(0)
 _BOARD = int(BOARD)
 
@@ -117,7 +120,8 @@ def next_prime(n: int) -> int:
 
 
 @njit(**JIT)
-def _negamax(current, mask, moves, alpha, beta, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes):
+def _negamax(current, mask, moves, alpha, beta, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params,
+             net_until, nodes):
     """Score a position with alpha-beta (negamax), exactly as Pons' ``Solver::negamax``.
 
     The position is (``current``, ``mask``) with ``moves`` stones played. It must not be
@@ -198,7 +202,12 @@ def _negamax(current, mask, moves, alpha, beta, tt_keys, tt_vals, tt_size, tt_in
         col = CENTRE_ORDER[i]
         move = poss & column_mask(col)
         if move:
-            entry = (popcount(winning_cells(current | move, mask)) << 6) | ((WIDTH - 1 - i) << 3) | col
+            if moves < net_until:  # the net's opinion of the child, from its side: lower first
+                rank = _NET_RANK_MID - int(connect4_forward_bits(current ^ mask, mask | move, params) * _NET_RANK_MID)
+                rank = max(0, min(2 * _NET_RANK_MID, rank))
+            else:
+                rank = popcount(winning_cells(current | move, mask))
+            entry = (rank << 6) | ((WIDTH - 1 - i) << 3) | col
             pos = n
             n += 1
             while pos > 0 and sort_buf[moves, pos - 1] > entry:
@@ -223,6 +232,8 @@ def _negamax(current, mask, moves, alpha, beta, tt_keys, tt_vals, tt_size, tt_in
             tt_low,
             tt_tag,
             sort_buf,
+            params,
+            net_until,
             nodes,
         )
         if score >= beta:
@@ -250,7 +261,8 @@ def _can_win_next(current, mask):
 
 
 @njit(**JIT)
-def _solve(current, mask, moves, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes):
+def _solve(current, mask, moves, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params, net_until,
+           nodes):
     """Pons' ``Solver::solve``: immediate-win check, then null-window bisection.
 
     The result of a weak solve has the right sign but may be any value of it.
@@ -269,7 +281,8 @@ def _solve(current, mask, moves, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low
         elif med >= 0 and _tdiv2(hi) > med:
             med = _tdiv2(hi)
         r = _negamax(
-            current, mask, moves, med, med + 1, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes
+            current, mask, moves, med, med + 1, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params,
+            net_until, nodes,
         )
         if r <= med:
             hi = r
@@ -280,7 +293,8 @@ def _solve(current, mask, moves, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low
 
 @njit(**JIT)
 def _best_moves(
-    current, mask, moves, score, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes, out
+    current, mask, moves, score, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params, net_until,
+    nodes, out
 ):
     """Write into ``out`` every column whose value equals ``score`` (the root's); return how many.
 
@@ -329,6 +343,8 @@ def _best_moves(
             tt_low,
             tt_tag,
             sort_buf,
+            params,
+            net_until,
             nodes,
         )
         if r <= -score:
@@ -338,7 +354,8 @@ def _best_moves(
 
 
 @njit(**JIT)
-def _solve_state(state, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes):
+def _solve_state(state, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params, net_until,
+                 nodes):
     """``_solve`` on a state array (one call from Python: no scalar boxing)."""
     return _solve(
         state[CURRENT],
@@ -352,12 +369,15 @@ def _solve_state(state, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag,
         tt_low,
         tt_tag,
         sort_buf,
+        params,
+        net_until,
         nodes,
     )
 
 
 @njit(**JIT)
-def _best_moves_state(state, score, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, nodes, out):
+def _best_moves_state(state, score, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params,
+                      net_until, nodes, out):
     """``_best_moves`` on a state array."""
     return _best_moves(
         state[CURRENT],
@@ -372,6 +392,8 @@ def _best_moves_state(state, score, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_
         tt_low,
         tt_tag,
         sort_buf,
+        params,
+        net_until,
         nodes,
         out,
     )
@@ -425,10 +447,28 @@ class Connect4Solver:
         self._generation = 0
         self._tag = np.uint32(0)
         self._sort = np.zeros((_SORT_ROWS, _SORT_COLS), dtype=np.int64)
+        self._params = np.zeros(1, dtype=np.float32)
+        self._net_until = np.int64(0)
+        self.net = None
         self._nodes = np.zeros(1, dtype=np.int64)
         self._out = np.zeros(WIDTH, dtype=np.int64)
 
         self.reset()
+
+    def use_net(self, net, until_ply: int = 14) -> None:
+        """Order moves by ``net`` (a Connect Four ``nets.store.Net``; None: Pons' threat
+        ordering again) at nodes with fewer than ``until_ply`` stones. Ordering only: the
+        scores stay exact, only the node counts change."""
+        if net is None:
+            self.net, self._params, self._net_until = None, np.zeros(1, dtype=np.float32), np.int64(0)
+            return
+        from searchprune.nets.infer import pack
+
+        if net.game != "connect4":
+            raise ValueError(f"{net.name} is a {net.game} net, not a connect4 net")
+        if not 0 <= until_ply <= CELLS:
+            raise ValueError(f"until_ply must be 0..{CELLS}, got {until_ply}")
+        self.net, self._params, self._net_until = net, pack(net), np.int64(until_ply)
 
     def reset(self) -> None:
         """Empty the transposition table.
@@ -488,6 +528,8 @@ class Connect4Solver:
             self._low,
             self._tag,
             self._sort,
+            self._params,
+            self._net_until,
             self._nodes,
         )
         if weak:
@@ -514,6 +556,8 @@ class Connect4Solver:
                 self._low,
                 self._tag,
                 self._sort,
+                self._params,
+                self._net_until,
                 self._nodes,
                 self._out,
             )
