@@ -136,7 +136,7 @@ def test_negamax_has_one_signature(solver):
     state = GAME.parse_position(MIDGAME)
     solver.score(state)
     s = solver
-    args = (s._keys, s._vals, s._size, s._inv, s._low, s._tag, s._sort, s._nodes)
+    args = (s._keys, s._vals, s._size, s._inv, s._low, s._tag, s._sort, s._params, s._net_until, s._nodes)
     # Direct call with the boundary's types (from the cache or compiled) ...
     solver_module._negamax(state[0], state[1], np.int64(state[2]), np.int64(-1), np.int64(0), *args)
     # ... and a fresh compile of the body, whose recursive call goes to the dispatcher
