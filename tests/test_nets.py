@@ -271,3 +271,28 @@ def test_the_engine_plays_with_a_net_without_importing_torch(tmp_path):
     assert out.returncode == 0, out.stderr
     move, imported = out.stdout.split()
     assert 0 <= int(move) < 7 and imported == "False"
+
+
+def test_mirror_features_are_the_features_of_the_mirrored_position():
+    from searchprune.nets.features import mirror_features
+
+    c4 = get_game("connect4")
+    rng = np.random.default_rng(5)
+    for _ in range(100):
+        moves = "".join(str(rng.integers(1, 8)) for _ in range(rng.integers(0, 12)))
+        try:
+            state = c4.parse_position(moves)
+        except Exception:  # noqa: BLE001 - a full column or a finished game: not a position
+            continue
+        mirrored = c4.parse_position("".join(str(8 - int(c)) for c in moves))
+        np.testing.assert_array_equal(mirror_features("connect4", active_features("connect4", state)[None])[0],
+                                      active_features("connect4", mirrored))
+    othello = get_game("othello")
+    for state in random_positions("othello", 50, seed=6, max_plies=40):
+        text = othello.format_position(state)
+        board, side = text.split()
+        flipped = "".join(board[r * 8:(r + 1) * 8][::-1] for r in range(8))
+        np.testing.assert_array_equal(mirror_features("othello", active_features("othello", state)[None])[0],
+                                      active_features("othello", othello.parse_position(f"{flipped} {side}")))
+    with pytest.raises(ValueError, match="no mirror symmetry"):
+        mirror_features("chess", np.zeros((1, 32), dtype=np.int16))

@@ -112,3 +112,25 @@ def dense_inputs(game: str, indices: np.ndarray) -> np.ndarray:
     rows, cols = np.nonzero(indices >= 0)
     x[rows, indices[rows, cols]] = 1.0
     return x
+
+
+def mirror_features(game: str, indices: np.ndarray) -> np.ndarray:
+    """Index rows ``[N, K]`` (-1 padded) of the left-right mirror images of the positions.
+
+    Connect Four and Othello are symmetric under reversing the columns (files), so a
+    mirrored position has the mirrored value: a free doubling of the training data.
+    Chess is not (castling, and the ``-1`` padding would hide nothing), so it is refused.
+    """
+    f = np.asarray(indices, dtype=np.int64)
+    if game == "connect4":
+        side, cell = np.divmod(f, 42)
+        column, row = np.divmod(cell, 6)
+        mirrored = side * 42 + (6 - column) * 6 + row
+    elif game == "othello":
+        side, square = np.divmod(f, 64)
+        mirrored = side * 64 + (square // 8) * 8 + 7 - square % 8
+    else:
+        raise ValueError(f"{game} positions have no mirror symmetry to augment with")
+    mirrored = np.where(f >= 0, mirrored, np.iinfo(np.int64).max)
+    mirrored.sort(axis=1)
+    return np.where(mirrored == np.iinfo(np.int64).max, -1, mirrored).astype(np.int16)

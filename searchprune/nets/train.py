@@ -32,7 +32,8 @@ import torch
 from tqdm import tqdm
 
 from searchprune.nets.arch import CP_SCALE, Arch, arch_for
-from searchprune.nets.dataset import Dataset, load_dataset, split_by_game
+from searchprune.nets.dataset import FIELDS, Dataset, load_dataset, split_by_game
+from searchprune.nets.features import mirror_features
 from searchprune.nets.export import export_model
 from searchprune.nets.model import EvalNet, inputs_from_indices
 
@@ -64,6 +65,9 @@ class TrainConfig:
     val_fraction: float = 0.1
     result_weight: float = 0.0
     threads: int | None = None
+    #: Add the mirror image of every training position (connect4, othello; see
+    #: ``features.mirror_features``). Validation positions stay as they are.
+    mirror: bool = False
 
     def __post_init__(self) -> None:
         """Refuse settings that would train nothing (and export an untrained net) up front."""
@@ -75,6 +79,8 @@ class TrainConfig:
         if not 0 <= self.result_weight <= 1:
             raise ValueError(f"result_weight must be between 0 and 1, got {self.result_weight}")
         arch_for(self.game)  # an unknown game fails here, before any data is read
+        if self.mirror and self.game == "chess":
+            raise ValueError("mirror augmentation needs a left-right symmetric game (connect4, othello)")
 
 
 @dataclass
@@ -151,7 +157,18 @@ def prepare_data(config: TrainConfig, data_folders: list[Path]) -> tuple[Dataset
     """(all, train, validation) positions: validation is ``val_fraction`` of the games."""
     data = load_dataset(list(map(Path, data_folders)), game=config.game)
     train_data, val_data = split_by_game(data, config.val_fraction, config.seed)
+    if config.mirror:
+        train_data = with_mirrors(train_data)
     return data, train_data, val_data
+
+
+def with_mirrors(data: Dataset) -> Dataset:
+    """``data`` plus the mirror image of each position (same label, game and result)."""
+    mirrored = mirror_features(data.game_name, data.features)
+    doubled = {f: np.concatenate([getattr(data, f), getattr(data, f)]) for f in FIELDS}
+    doubled["features"] = np.concatenate([data.features, mirrored])
+    doubled["position"] = np.concatenate([data.position, np.char.add(data.position.astype(str), " (mirrored)")])
+    return Dataset(data.game_name, *(doubled[f] for f in FIELDS), description=dict(data.description))
 
 
 def data_fingerprint(data: Dataset) -> str:
