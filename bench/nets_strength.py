@@ -96,14 +96,17 @@ def perfect_share(net, nodes: int, count: int) -> dict:
     return {"positions": len(texts), "nodes": nodes, **shares}
 
 
+def _elo(estimate: dict | None) -> str:
+    """``+12 ± 34``, or n/a when a one-sided score has no finite estimate."""
+    if not estimate or estimate.get("elo") is None or estimate.get("error") is None:
+        return "n/a"
+    return f"{estimate['elo']:+.0f} ± {estimate['error']:.0f}"
+
+
 def row(label: str, result: dict) -> str:
     net, hand = result["engines"] if result["engines"][0]["name"] == "net" else result["engines"][::-1]
-    penta = result.get("elo_pentanomial") or {}
     return (f"| {label} | {result['games']} | {net['wins']} | {net['draws']} | {net['losses']} | {net['score']:.3f} | "
-            f"{net['elo']:+.0f} ± {net['error']:.0f} | {penta.get('elo', float('nan')):+.0f} ± "
-            f"{penta.get('error', float('nan')):.0f} | {result['seconds']:.0f} s |"
-            if net["elo"] is not None else f"| {label} | {result['games']} | {net['wins']} | {net['draws']} | "
-            f"{net['losses']} | {net['score']:.3f} | n/a | n/a | {result['seconds']:.0f} s |")
+            f"{_elo(net)} | {_elo(result.get('elo_pentanomial'))} | {result['seconds']:.0f} s |")
 
 
 def main() -> None:
