@@ -104,7 +104,7 @@ def _elo(estimate: dict | None) -> str:
 
 
 def row(label: str, result: dict) -> str:
-    net, hand = result["engines"] if result["engines"][0]["name"] == "net" else result["engines"][::-1]
+    net = next(e for e in result["engines"] if e["name"] == "net")
     return (f"| {label} | {result['games']} | {net['wins']} | {net['draws']} | {net['losses']} | {net['score']:.3f} | "
             f"{_elo(net)} | {_elo(result.get('elo_pentanomial'))} | {result['seconds']:.0f} s |")
 

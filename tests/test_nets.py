@@ -18,17 +18,17 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from searchprune.games import get_game  # noqa: E402
-from searchprune.games.chess import board as B  # noqa: E402
-from searchprune.nets import infer  # noqa: E402
-from searchprune.nets.export import export_model, load_model  # noqa: E402
-from searchprune.nets.features import active_features, dense_inputs  # noqa: E402
-from searchprune.nets.model import EvalNet  # noqa: E402
-from searchprune.nets.store import NetError, load_net, read_net, save_net  # noqa: E402
-from searchprune.paths import shared_data_dir  # noqa: E402
-from searchprune.search.driver import Searcher  # noqa: E402
-from searchprune.search.limits import Limit  # noqa: E402
-from searchprune.types import ONGOING  # noqa: E402
+from searchprune.games import GameError, get_game
+from searchprune.games.chess import board as B
+from searchprune.nets import infer
+from searchprune.nets.export import export_model, load_model
+from searchprune.nets.features import active_features, dense_inputs
+from searchprune.nets.model import EvalNet
+from searchprune.nets.store import NetError, load_net, read_net, save_net
+from searchprune.paths import shared_data_dir
+from searchprune.search.driver import Searcher
+from searchprune.search.limits import Limit
+from searchprune.types import ONGOING
 
 HIDDEN = {"connect4": 48, "othello": 40, "chess": 64}
 
@@ -106,7 +106,7 @@ def test_compiled_forward_equals_torch_on_random_and_real_positions(game, tmp_pa
 
 
 def test_evaluator_scores_are_the_scaled_rounded_output(tmp_path):
-    model, net = random_net("connect4", tmp_path)
+    _, net = random_net("connect4", tmp_path)
     params = infer.pack(net)
     for s in random_positions("connect4", 50, seed=2, max_plies=30):
         raw = float(infer.connect4_forward(s, params))
@@ -249,7 +249,7 @@ def test_loading_refuses_bad_files_with_one_line_reasons(tmp_path):
 
 
 def test_save_refuses_arrays_that_do_not_fit_the_sizes(tmp_path):
-    model, net = random_net("connect4", tmp_path)
+    _, net = random_net("connect4", tmp_path)
     arrays = dict(net.arrays)
     arrays["b2"] = np.zeros(31, dtype=np.float32)
     with pytest.raises(NetError, match="b2 has shape"):
@@ -282,7 +282,7 @@ def test_mirror_features_are_the_features_of_the_mirrored_position():
         moves = "".join(str(rng.integers(1, 8)) for _ in range(rng.integers(0, 12)))
         try:
             state = c4.parse_position(moves)
-        except Exception:  # noqa: BLE001 - a full column or a finished game: not a position
+        except GameError:  # a full column or a finished game: not a position
             continue
         mirrored = c4.parse_position("".join(str(8 - int(c)) for c in moves))
         np.testing.assert_array_equal(mirror_features("connect4", active_features("connect4", state)[None])[0],

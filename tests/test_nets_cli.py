@@ -12,15 +12,15 @@ from click.testing import CliRunner
 
 torch = pytest.importorskip("torch")
 
-from searchprune.cli import main  # noqa: E402
-from searchprune.engines.spec import SpecError, spec_from_dict  # noqa: E402
-from searchprune.engines.uci import UciEngine  # noqa: E402
-from searchprune.games import get_game  # noqa: E402
-from searchprune.nets.export import export_model  # noqa: E402
-from searchprune.nets.model import EvalNet  # noqa: E402
-from searchprune.nets.store import load_net  # noqa: E402
-from searchprune.paths import shared_data_dir  # noqa: E402
-from searchprune.solvers.connect4 import Connect4Solver  # noqa: E402
+from searchprune.cli import main
+from searchprune.engines.spec import SpecError, spec_from_dict
+from searchprune.engines.uci import UciEngine
+from searchprune.games import get_game
+from searchprune.nets.export import export_model
+from searchprune.nets.model import EvalNet
+from searchprune.nets.store import load_net
+from searchprune.paths import shared_data_dir
+from searchprune.solvers.connect4 import Connect4Solver
 
 
 @pytest.fixture()
@@ -43,9 +43,11 @@ def test_nets_list_json_has_one_object_per_net_with_the_required_fields(user_net
     result = run("nets", "list", "--json")
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]
-    good = {r["name"]: r for r in rows if "error" not in r}
+    good = {r["name"]: r for r in rows if "error" not in r and not r["shipped"]}
     bad = [r for r in rows if "error" in r]
     assert {r["game"] for r in good.values()} == {"connect4", "chess"}
+    shipped = [r for r in rows if r.get("shipped")]
+    assert {r["game"] for r in shipped} >= {"connect4", "chess"}  # the repository's nets/ are listed too
     for row in good.values():
         assert {"name", "game", "path", "bytes", "sha256", "parent"} <= set(row)
         assert row["parent"] == "ancestor-net" and row["metrics"]["loss"] == 0.25

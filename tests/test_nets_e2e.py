@@ -10,12 +10,12 @@ from click.testing import CliRunner
 
 pytest.importorskip("torch")
 
-from searchprune.cli import main  # noqa: E402
-from searchprune.games import get_game  # noqa: E402
-from searchprune.nets.dataset import load_dataset  # noqa: E402
-from searchprune.nets.store import load_net  # noqa: E402
-from searchprune.search.driver import Searcher  # noqa: E402
-from searchprune.search.limits import Limit  # noqa: E402
+from searchprune.cli import main
+from searchprune.games import get_game
+from searchprune.nets.dataset import load_dataset
+from searchprune.nets.store import load_net
+from searchprune.search.driver import Searcher
+from searchprune.search.limits import Limit
 
 
 def test_generate_train_export_load_search(tmp_path, monkeypatch):

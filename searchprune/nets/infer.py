@@ -140,7 +140,19 @@ def _start_first_layer(params: np.ndarray) -> int:
     return pre
 
 
-# -- Connect Four ---------------------------------------------------------------------------
+# -- Connect Four and Othello: the first layer from the bitboards ----------------------------
+@njit(**JIT_FAST)
+def _add_stones(params: np.ndarray, pre: int, bits: np.uint64, own: bool, connect4: bool) -> None:
+    """Add the first-layer rows of the stones (discs) on ``bits``."""
+    hidden = int(params[P_HIDDEN])
+    w1 = int(params[P_W1])
+    while bits:
+        b = lowest_index(bits)
+        feature = connect4_feature(b, own) if connect4 else othello_feature(b, own)
+        _add_row(params, pre, w1 + feature * hidden, hidden)
+        bits &= bits - np.uint64(1)
+
+
 @njit(**JIT_FAST)
 def connect4_forward(state: np.ndarray, params: np.ndarray) -> np.float32:
     return connect4_forward_bits(np.uint64(state[CURRENT]), np.uint64(state[MASK]), params)
@@ -150,16 +162,9 @@ def connect4_forward(state: np.ndarray, params: np.ndarray) -> np.float32:
 def connect4_forward_bits(current: np.uint64, mask: np.uint64, params: np.ndarray) -> np.float32:
     """Raw output for the side to move's stones ``current`` and all stones ``mask`` (the
     solver's representation)."""
-    hidden = int(params[P_HIDDEN])
-    w1 = int(params[P_W1])
     pre = _start_first_layer(params)
-    other = current ^ mask
-    while current:
-        _add_row(params, pre, w1 + connect4_feature(lowest_index(current), True) * hidden, hidden)
-        current &= current - np.uint64(1)
-    while other:
-        _add_row(params, pre, w1 + connect4_feature(lowest_index(other), False) * hidden, hidden)
-        other &= other - np.uint64(1)
+    _add_stones(params, pre, current, True, True)
+    _add_stones(params, pre, current ^ mask, False, True)
     return _tail(params, pre)
 
 
@@ -168,20 +173,11 @@ def connect4_net(state: np.ndarray, params: np.ndarray) -> int:
     return _score(params, connect4_forward(state, params))
 
 
-# -- Othello --------------------------------------------------------------------------------
 @njit(**JIT_FAST)
 def othello_forward(state: np.ndarray, params: np.ndarray) -> np.float32:
-    hidden = int(params[P_HIDDEN])
-    w1 = int(params[P_W1])
     pre = _start_first_layer(params)
-    mine = np.uint64(state[PLAYER])
-    theirs = np.uint64(state[OPPONENT])
-    while mine:
-        _add_row(params, pre, w1 + othello_feature(lowest_index(mine), True) * hidden, hidden)
-        mine &= mine - np.uint64(1)
-    while theirs:
-        _add_row(params, pre, w1 + othello_feature(lowest_index(theirs), False) * hidden, hidden)
-        theirs &= theirs - np.uint64(1)
+    _add_stones(params, pre, np.uint64(state[PLAYER]), True, False)
+    _add_stones(params, pre, np.uint64(state[OPPONENT]), False, False)
     return _tail(params, pre)
 
 
