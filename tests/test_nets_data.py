@@ -8,6 +8,7 @@ material balance, or ``mate 1``), and with Stockfish where it is installed.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -182,12 +183,30 @@ def test_other_settings_on_the_same_folder_are_refused(connect4_run, change):
     assert "\n" not in str(info.value)
 
 
+def test_record_from_skips_the_early_plies_and_old_runs_without_it_resume(connect4_run, tmp_path):
+    summary = D.generate("connect4", tmp_path, progress=False, **{**C4, "games": 4, "record_from": 20})
+    data = load_dataset([tmp_path])
+    assert summary["positions"] == len(data) > 0
+    assert data.ply.min() >= 20
+    out, _ = connect4_run  # a run from before the setting: its config lacks it, which means 0
+    config = out / "config.json"
+    saved = config.read_text()
+    try:
+        old = json.loads(saved)
+        del old["record_from"]
+        config.write_text(json.dumps(old))
+        assert D.generate("connect4", out, progress=False, **C4)["shards_written"] == 0
+    finally:
+        config.write_text(saved)
+
+
 @pytest.mark.parametrize("bad, match", [
     ({"exact_empties": 10}, "unknown connect4 data option 'exact_empties'"),
     ({"exact_from": 50}, "exact_from must be an integer from 0 to 42"),
     ({"opening": [5, 2]}, "opening must be"),
     ({"epsilon": 2}, "epsilon must be between 0 and 1"),
     ({"games": 0}, "games must be"),
+    ({"record_from": -1}, "record_from must be an integer from 0 up"),
 ])
 def test_bad_settings_are_one_line_errors(tmp_path, bad, match):
     with pytest.raises(DataError, match=match) as info:
