@@ -248,7 +248,8 @@ def bench(game_names: tuple[str, ...], signature: bool, algorithms: tuple[str, .
     for name, nodes in signatures.items():
         click.echo(f"signature {name}: {nodes}")
     if evals is not None:
-        click.echo(f"net {net.name}: {evals['net']:.3f} us per evaluation (hand-written: {evals['hand']:.3f} us), "
+        update = f", plus {evals['make']:.3f} us to update it per move" if "make" in evals else ""
+        click.echo(f"net {net.name}: {evals['net']:.3f} us per evaluation{update} (hand-written: {evals['hand']:.3f} us), "
                    f"median over {evals['positions']} positions")
 
 
@@ -625,6 +626,8 @@ def nets_data(game_name, out_dir, games, shard_games, seed, concurrency, cluster
 @click.option("--result-weight", type=float, default=0.0, show_default=True,
               help="Blend of the game result into the target (0: labels only).")
 @click.option("--mirror", is_flag=True, help="Add each training position's mirror image (connect4, othello).")
+@click.option("--factorise", is_flag=True,
+              help="Train shared per-piece-type weights too (folded into the first layer at export).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(1), help="torch threads.")
 @click.option("--resume", is_flag=True, help="Continue the run saved in --out.")
@@ -632,7 +635,7 @@ def nets_data(game_name, out_dir, games, shard_games, seed, concurrency, cluster
               help="Folder for the trained net (default: the user's nets folder).")
 @click.option("--parent", help="Name of the net this one derives from (recorded in the manifest).")
 def train(game_name, data_dirs, out_dir, hidden, epochs, batch_size, lr, weight_decay, patience, val_fraction,
-          result_weight, mirror, seed, threads, resume, export_dir, parent) -> None:
+          result_weight, mirror, factorise, seed, threads, resume, export_dir, parent) -> None:
     """Train a net for GAME on labelled positions and export the best epoch's weights."""
     from pathlib import Path
 
@@ -648,7 +651,8 @@ def train(game_name, data_dirs, out_dir, hidden, epochs, batch_size, lr, weight_
     try:
         config = TrainConfig(game=game_name, hidden=hidden, epochs=epochs, batch_size=batch_size, lr=lr,
                              weight_decay=weight_decay, seed=seed, patience=patience, val_fraction=val_fraction,
-                             result_weight=result_weight, threads=threads, mirror=mirror)
+                             result_weight=result_weight, threads=threads, mirror=mirror,
+                             factorise=factorise)
         result = run_training(config, [Path(d) for d in data_dirs], Path(out_dir), resume=resume,
                               progress=sys.stderr.isatty(), export_to=Path(export_dir) if export_dir else user_dir(),
                               parent=parent)

@@ -47,6 +47,10 @@ class Arch:
     loss: str
     #: Raw label units, for reports.
     label_unit: str
+    #: Inputs per factor group: consecutive blocks of this many inputs that share a
+    #: "virtual" training weight (one piece type of one side, one player's stones).
+    #: Training only: the export folds it into the first layer (``EvalNet(factorise=True)``).
+    factor_block: int
 
     @property
     def n_inputs(self) -> int:
@@ -78,11 +82,11 @@ class Arch:
 
 ARCHS: dict[str, Arch] = {
     "connect4": Arch("connect4", "connect4-mlp", "searchprune.nets.infer:connect4_net",
-                     output_scale=1000.0, loss="mse", label_unit="Pons score"),
+                     output_scale=1000.0, loss="mse", label_unit="Pons score", factor_block=42),
     "othello": Arch("othello", "othello-mlp", "searchprune.nets.infer:othello_net",
-                    output_scale=6400.0, loss="mse", label_unit="disc difference"),
+                    output_scale=6400.0, loss="mse", label_unit="disc difference", factor_block=64),
     "chess": Arch("chess", "chess-nnue", "searchprune.nets.infer:chess_net",
-                  output_scale=100.0, loss="wdl", label_unit="centipawns"),
+                  output_scale=100.0, loss="wdl", label_unit="centipawns", factor_block=64),
 }
 
 

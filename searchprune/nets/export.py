@@ -16,7 +16,7 @@ def model_arrays(model: EvalNet) -> dict[str, np.ndarray]:
         return t.detach().cpu().numpy().astype(np.float32)
 
     return {
-        "w1": np.ascontiguousarray(array(model.l1.weight).T),
+        "w1": np.ascontiguousarray(array(model.first_layer_weight()).T),
         "b1": array(model.l1.bias),
         "w2": array(model.l2.weight),
         "b2": array(model.l2.bias),

@@ -68,6 +68,8 @@ class TrainConfig:
     #: Add the mirror image of every training position (connect4, othello; see
     #: ``features.mirror_features``). Validation positions stay as they are.
     mirror: bool = False
+    #: Train with the factoriser (``EvalNet(factorise=True)``); the export folds it in.
+    factorise: bool = False
 
     def __post_init__(self) -> None:
         """Refuse settings that would train nothing (and export an untrained net) up front."""
@@ -203,7 +205,7 @@ def _new_run(config: TrainConfig) -> _Run:
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
     random.seed(config.seed)
-    model = EvalNet(config.game, config.hidden)
+    model = EvalNet(config.game, config.hidden, config.factorise)
     shuffle = torch.Generator().manual_seed(config.seed)
     return _Run(model, _optimizer(model, config), shuffle, [], _copy_state(model), 0)
 
@@ -335,7 +337,7 @@ def _resume_run(path: Path, config: TrainConfig, fingerprint: str) -> _Run:
         raise ValueError(f"cannot resume {path.parent} with other settings ({'; '.join(changed)})")
     if state["data"] != fingerprint:
         raise ValueError(f"cannot resume {path.parent}: the data differ from the data it was trained on")
-    model = EvalNet(config.game, config.hidden)
+    model = EvalNet(config.game, config.hidden, config.factorise)
     model.load_state_dict(state["model"])
     optimizer = _optimizer(model, config)
     optimizer.load_state_dict(state["optimizer"])
