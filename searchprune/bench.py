@@ -114,6 +114,14 @@ def _evaluate_all(evaluate, states: np.ndarray, params: np.ndarray, repeat: int)
     return total
 
 
+@njit(nogil=True)  # as above
+def _update_all(update, states: np.ndarray, params: np.ndarray, repeat: int) -> int:
+    for _ in range(repeat):
+        for k in range(states.shape[0]):
+            update(states[k], params)
+    return 0
+
+
 def bench_positions(game_name: str, count: int = 200, seed: int = 0) -> list:
     """``count`` positions of random play (10 to 40 plies from the start), seeded."""
     game = get_game(game_name)
@@ -134,32 +142,35 @@ def bench_positions(game_name: str, count: int = 200, seed: int = 0) -> list:
 def evaluation_times(net, repeat: int = 200, runs: int = 5) -> dict:
     """Median µs per call of the net's evaluator and of the game's own, in compiled code.
 
-    Both evaluate the same positions (``bench_positions``) in one compiled loop. The
-    chess net's accumulators are set up first (one ring slot per position), so its time
-    is the evaluation from the accumulator, as at a search node after the make update.
+    Both evaluate the same positions (``bench_positions``) in one compiled loop. A net
+    with accumulators (``<kernel>_reset``/``_make``) is timed as at a search node: the
+    evaluation reads an accumulator set up beforehand, and ``make`` is the separate
+    cost of its update after one move (each position's last move). Positions of equal
+    ply share a ring slot; the time does not depend on which one's values it holds.
     """
     import importlib
 
-    from searchprune.nets.infer import ACC_SLOTS, chess_net_reset, pack
+    from searchprune.nets.infer import pack
 
     game = get_game(net.game)
-    states = np.stack(bench_positions(net.game, count=min(200, ACC_SLOTS)))
+    states = np.stack(bench_positions(net.game, count=200))
     params = pack(net)
-    if net.game == "chess":
-        from searchprune.games.chess.board import HPLY
-
+    module_name, func = net.kernel.split(":")
+    module = importlib.import_module(module_name)
+    reset, make = getattr(module, f"{func}_reset", None), getattr(module, f"{func}_make", None)
+    if reset is not None:
         for k in range(states.shape[0]):
-            states[k, HPLY] = k  # every position its own accumulator slot
-            chess_net_reset(states[k], params)
-    module, func = net.kernel.split(":")
-    evaluators = {"net": getattr(importlib.import_module(module), func), "hand": game.kernels.evaluate}
+            reset(states[k], params)
+    timed = {"net": (_evaluate_all, getattr(module, func)), "hand": (_evaluate_all, game.kernels.evaluate)}
+    if make is not None:
+        timed["make"] = (_update_all, make)
     times = {}
-    for name, evaluate in evaluators.items():
-        _evaluate_all(evaluate, states, params, 1)  # compile
+    for name, (loop, kernel) in timed.items():
+        loop(kernel, states, params, 1)  # compile
         samples = []
         for _ in range(runs):
             start = time.perf_counter()
-            _evaluate_all(evaluate, states, params, repeat)
+            loop(kernel, states, params, repeat)
             samples.append((time.perf_counter() - start) / (repeat * states.shape[0]) * 1e6)
         times[name] = statistics.median(samples)
     return {**times, "positions": int(states.shape[0])}

@@ -19,6 +19,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from searchprune.games import GameError, get_game
+from searchprune.games import connect4 as C4
 from searchprune.games.chess import board as B
 from searchprune.nets import infer
 from searchprune.nets.export import export_model, load_model
@@ -87,8 +88,8 @@ def compiled_outputs(net, game: str, states: list[np.ndarray]) -> np.ndarray:
     forward = getattr(infer, f"{game}_forward")
     out = []
     for s in states:
-        if game == "chess":
-            infer.chess_net_reset(s, params)
+        if game in infer.INCREMENTAL:
+            getattr(infer, f"{game}_net_reset")(s, params)
         out.append(forward(s, params))
     return np.array(out)
 
@@ -105,10 +106,26 @@ def test_compiled_forward_equals_torch_on_random_and_real_positions(game, tmp_pa
     assert np.max(np.abs(got - expected)) < 1e-4
 
 
+@pytest.mark.parametrize("game", ["connect4", "chess"])
+def test_a_factorised_model_exports_as_the_plain_net_it_computes(game, tmp_path):
+    torch.manual_seed(3)
+    model = EvalNet(game, HIDDEN[game], factorise=True)
+    with torch.no_grad():
+        model.l1.weight.mul_(4.0)
+        model.factor.weight.normal_(0.0, 0.3)  # nonzero, so folding it in is what is tested
+        model.l2.weight.mul_(3.0)
+    net = load_net(export_model(model, tmp_path), game)
+    states = random_positions(game, 300, seed=4, max_plies=60)
+    expected = torch_outputs(model, game, states)
+    assert np.std(expected) > 0.05
+    assert np.max(np.abs(compiled_outputs(net, game, states) - expected)) < 1e-4
+
+
 def test_evaluator_scores_are_the_scaled_rounded_output(tmp_path):
     _, net = random_net("connect4", tmp_path)
     params = infer.pack(net)
     for s in random_positions("connect4", 50, seed=2, max_plies=30):
+        infer.connect4_net_reset(s, params)
         raw = float(infer.connect4_forward(s, params))
         assert infer.connect4_net(s, params) == int(np.floor(raw * 1000.0 + 0.5))
 
@@ -158,26 +175,59 @@ def test_chess_accumulator_after_random_make_unmake_equals_recomputation(tmp_pat
     assert kinds >= {0, 1, 4, 5, 6, 7}, "the walks must include promotions, en passant and castling"
 
 
+def test_connect4_accumulator_after_random_make_unmake_equals_recomputation(tmp_path):
+    _, net = random_net("connect4", tmp_path)
+    g = get_game("connect4")
+    params, fresh = infer.pack(net), infer.pack(net)
+    rng = np.random.default_rng(5)
+    checked = 0
+    for _ in range(40):
+        state = g.new_state()
+        infer.connect4_net_reset(state, params)
+        line: list[int] = []
+        for _ in range(60):
+            moves = g.legal_moves(state) if g.status(state) == ONGOING else []
+            if line and (not moves or rng.random() < 0.35):
+                C4.unmake(state, line.pop())
+            else:
+                line.append(moves[int(rng.integers(len(moves)))])
+                C4.make(state, line[-1])
+                infer.connect4_net_make(state, params)
+            infer.connect4_net_reset(state, fresh)
+            for perspective in (0, 1):
+                a = infer._acc(params, int(state[C4.PLY]), perspective)
+                np.testing.assert_allclose(params[a:a + net.hidden], fresh[a:a + net.hidden], atol=1e-4)
+            checked += 1
+    assert checked > 1000
+
+
+SEARCH_ROOTS = {"chess": ["r3k2r/ppp2ppp/8/3pP3/8/8/PPP2PPP/R3K2R w KQkq d6 0 3",
+                          "r1bqkb1r/pppp1ppp/2n2n2/4p3/2B1P3/5N2/PPPP1PPP/RNBQK2R w KQkq - 4 4",
+                          "8/2P5/8/8/8/5k2/6p1/4K3 b - - 0 1"],
+                "connect4": ["", "4453", "44125"]}
+SEARCH_DEPTHS = {("chess", "alphabeta"): 3, ("chess", "negascout"): 6,  # deep enough for null moves
+                 ("connect4", "alphabeta"): 6, ("connect4", "negascout"): 10}
+
+
 @pytest.mark.parametrize("algorithm", ["alphabeta", "negascout"])
-def test_search_with_incremental_chess_net_equals_search_with_recomputed_one(algorithm, tmp_path):
+@pytest.mark.parametrize("game", ["connect4", "chess"])
+def test_search_with_incremental_net_equals_search_with_recomputed_one(game, algorithm, tmp_path):
     """The same search, once with the accumulators kept by make hooks and once with an
     evaluator that recomputes them at every call, gives the same tree: every make in
     the search (null moves and quiescence included) runs the hook."""
-    model, _ = random_net("chess", tmp_path)
+    model, _ = random_net(game, tmp_path)
     with torch.no_grad():  # weights on a 1/256 grid: every sum is exact, in any order
         model.l1.weight.copy_(torch.round(model.l1.weight * 256) / 256)
         model.l1.bias.copy_(torch.round(model.l1.bias * 256) / 256)
-    net = load_net(export_model(model, tmp_path), "chess")
-    g = get_game("chess")
+    net = load_net(export_model(model, tmp_path), game)
+    g = get_game(game)
     params = infer.pack(net)
     fast = Searcher(g, algorithm=algorithm, net=net)
-    slow = Searcher(g, algorithm=algorithm, evaluator="searchprune.nets.infer:chess_net_recompute", params=params)
-    fens = ["r3k2r/ppp2ppp/8/3pP3/8/8/PPP2PPP/R3K2R w KQkq d6 0 3",
-            "r1bqkb1r/pppp1ppp/2n2n2/4p3/2B1P3/5N2/PPPP1PPP/RNBQK2R w KQkq - 4 4", "8/2P5/8/8/8/5k2/6p1/4K3 b - - 0 1"]
-    for fen in fens:
-        depth = 3 if algorithm == "alphabeta" else 6  # deep enough for null moves
-        a = fast.search(g.parse_position(fen), Limit(depth=depth))
-        b = slow.search(g.parse_position(fen), Limit(depth=depth))
+    slow = Searcher(g, algorithm=algorithm, evaluator=f"searchprune.nets.infer:{game}_net_recompute", params=params)
+    for text in SEARCH_ROOTS[game]:
+        depth = SEARCH_DEPTHS[game, algorithm]
+        a = fast.search(g.parse_position(text), Limit(depth=depth))
+        b = slow.search(g.parse_position(text), Limit(depth=depth))
         assert (a.move, a.score, a.info.nodes, a.info.pv) == (b.move, b.score, b.info.nodes, b.info.pv)
         assert a.info.nodes > 500
 

@@ -140,5 +140,6 @@ def test_bench_with_a_net_reports_evaluation_times(user_nets):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["net"] == user_nets["connect4"].stem
-    assert data["eval_us"]["net"] > 0 and data["eval_us"]["hand"] > 0 and data["eval_us"]["positions"] == 200
+    assert data["eval_us"]["net"] > 0 and data["eval_us"]["hand"] > 0 and data["eval_us"]["make"] > 0
+    assert data["eval_us"]["positions"] == 200
     assert np.isfinite(data["nps"][0]["nps"])

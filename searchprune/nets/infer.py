@@ -6,8 +6,11 @@ then working memory), which the search context hands to every call. Kernels neve
 allocate (the search runs without Numba's runtime), so hidden activations go to the
 working memory; each search owns its copy of ``params``.
 
-- ``connect4_net``, ``othello_net``: the first layer is the bias plus the weight rows of
-  the stones on the board (``features``), recomputed per call.
+- ``othello_net``: the first layer is the bias plus the weight rows of the discs on the
+  board (``features``), recomputed per call (a move flips many discs).
+- ``connect4_net``: the same accumulators as chess (below), one stone's row added per
+  move (``connect4_net_make``/``_reset``). ``connect4_forward_bits`` computes the first
+  layer from the bitboards (the solver's move ordering, and the tests' reference).
 - ``chess_net``: NNUE-style. The first layer's output, per perspective (White's view and
   Black's view), is an accumulator kept for every ply of the line being searched, in a
   ring indexed by the state's ply count. ``chess_net_make`` runs after each make (or
@@ -34,7 +37,7 @@ from searchprune.bits import lowest_index
 from searchprune.config import JIT_FAST
 from searchprune.games.chess.board import BOARD, HIST, HIST_MASK, HPLY, R_CAPTURED, R_MOVE, REC, SIDE, _castle_rook
 from searchprune.games.chess.tables import CASTLING, EN_PASSANT, NULL_MOVE, PAWN, PROMO_N, PROMO_Q, WHITE
-from searchprune.games.connect4 import CURRENT, MASK
+from searchprune.games.connect4 import CURRENT, HISTORY, MASK, PLY, bottom_mask, column_mask
 from searchprune.games.othello import OPPONENT, PLAYER
 from searchprune.nets.features import chess_feature, connect4_feature, othello_feature
 from searchprune.types import MATE_BOUND
@@ -42,9 +45,11 @@ from searchprune.types import MATE_BOUND
 # -- params layout: header slots (float32 values holding exact small integers) --------------
 P_INPUTS, P_HIDDEN, P_HIDDEN2, P_SCALE, P_W1, P_B1, P_W2, P_B2, P_W3, P_B3, P_PRE, P_ACT, P_ACC = range(13)
 HEADER = 16
-#: Accumulator ring of the chess net: one slot per ply, indexed by ply count modulo this.
+#: Accumulator ring of the chess and Connect Four nets: one slot per ply, indexed by ply count modulo this.
 #: Longer than any search line (MAX_PLY), so a line never overwrites its own plies.
 ACC_SLOTS = 256
+#: Games whose net keeps per-ply accumulators (``<kernel>_make``/``_reset`` hooks).
+INCREMENTAL = ("connect4", "chess")
 _ALIGN = 16  # floats: 64 bytes, so every block starts on a cache line
 
 _ZERO = np.float32(0.0)
@@ -58,7 +63,7 @@ def pack(net) -> np.ndarray:
     n_in, hidden, h2, _ = net.manifest["sizes"]
     blocks = [("w1", a["w1"]), ("b1", a["b1"]), ("w2", a["w2"]), ("b2", a["b2"]), ("w3", a["w3"]), ("b3", a["b3"]),
               ("pre", np.zeros(hidden)), ("act", np.zeros(hidden)),
-              ("acc", np.zeros(ACC_SLOTS * 2 * hidden if net.game == "chess" else 1))]
+              ("acc", np.zeros(ACC_SLOTS * 2 * hidden if net.game in INCREMENTAL else 1))]
     offsets = {}
     position = HEADER
     for name, block in blocks:
@@ -133,6 +138,12 @@ def _copy_row(params: np.ndarray, dst: int, src: int, hidden: int) -> None:
 
 
 @njit(**JIT_FAST)
+def _acc(params: np.ndarray, ply: int, perspective: int) -> int:
+    """Offset of the accumulator of ``perspective`` at ply count ``ply``."""
+    return int(params[P_ACC]) + ((ply & (ACC_SLOTS - 1)) * 2 + perspective) * int(params[P_HIDDEN])
+
+
+@njit(**JIT_FAST)
 def _start_first_layer(params: np.ndarray) -> int:
     """Copy the first layer's bias into the working vector; return its offset."""
     pre = int(params[P_PRE])
@@ -140,7 +151,7 @@ def _start_first_layer(params: np.ndarray) -> int:
     return pre
 
 
-# -- Connect Four and Othello: the first layer from the bitboards ----------------------------
+# -- Connect Four and Othello: the first layer from the bitboards; Connect Four's accumulators --
 @njit(**JIT_FAST)
 def _add_stones(params: np.ndarray, pre: int, bits: np.uint64, own: bool, connect4: bool) -> None:
     """Add the first-layer rows of the stones (discs) on ``bits``."""
@@ -154,14 +165,9 @@ def _add_stones(params: np.ndarray, pre: int, bits: np.uint64, own: bool, connec
 
 
 @njit(**JIT_FAST)
-def connect4_forward(state: np.ndarray, params: np.ndarray) -> np.float32:
-    return connect4_forward_bits(np.uint64(state[CURRENT]), np.uint64(state[MASK]), params)
-
-
-@njit(**JIT_FAST)
 def connect4_forward_bits(current: np.uint64, mask: np.uint64, params: np.ndarray) -> np.float32:
     """Raw output for the side to move's stones ``current`` and all stones ``mask`` (the
-    solver's representation)."""
+    solver's representation), the first layer computed from the bitboards."""
     pre = _start_first_layer(params)
     _add_stones(params, pre, current, True, True)
     _add_stones(params, pre, current ^ mask, False, True)
@@ -169,8 +175,62 @@ def connect4_forward_bits(current: np.uint64, mask: np.uint64, params: np.ndarra
 
 
 @njit(**JIT_FAST)
+def connect4_net_reset(state: np.ndarray, params: np.ndarray) -> None:
+    """The current ply's accumulators (first player's view, second player's) from the board."""
+    hidden = int(params[P_HIDDEN])
+    ply = int(state[PLY])
+    mover = ply & 1
+    current = np.uint64(state[CURRENT])
+    other = current ^ np.uint64(state[MASK])
+    for perspective in range(2):
+        acc = _acc(params, ply, perspective)
+        _copy_row(params, acc, int(params[P_B1]), hidden)
+        own, theirs = (current, other) if perspective == mover else (other, current)
+        _add_stones(params, acc, own, True, True)
+        _add_stones(params, acc, theirs, False, True)
+
+
+@njit(**JIT_FAST)
+def _add_rows(params: np.ndarray, dst: int, src: int, plus: int, hidden: int) -> None:
+    """``dst = src + row(plus)``: a stone dropped, in one pass."""
+    d = params[dst:dst + hidden]
+    s = params[src:src + hidden]
+    p = params[plus:plus + hidden]
+    for i in range(hidden):
+        d[i] = s[i] + p[i]
+
+
+@njit(**JIT_FAST)
+def connect4_net_make(state: np.ndarray, params: np.ndarray) -> None:
+    """This ply's accumulators from the last ply's plus the row of the stone just dropped."""
+    hidden = int(params[P_HIDDEN])
+    ply = int(state[PLY])
+    col = int(state[HISTORY + ply - 1])
+    column = np.uint64(state[MASK]) & column_mask(col)
+    square = lowest_index((column + bottom_mask(col)) >> np.uint64(1))  # the column's top stone
+    mover = (ply - 1) & 1
+    w1 = int(params[P_W1])
+    for perspective in range(2):
+        row = w1 + connect4_feature(square, perspective == mover) * hidden
+        _add_rows(params, _acc(params, ply, perspective), _acc(params, ply - 1, perspective), row, hidden)
+
+
+@njit(**JIT_FAST)
+def connect4_forward(state: np.ndarray, params: np.ndarray) -> np.float32:
+    """Raw output from the side to move's accumulator (``reset``/``make`` keep it current)."""
+    ply = int(state[PLY])
+    return _tail(params, _acc(params, ply, ply & 1))
+
+
+@njit(**JIT_FAST)
 def connect4_net(state: np.ndarray, params: np.ndarray) -> int:
     return _score(params, connect4_forward(state, params))
+
+
+@njit(**JIT_FAST)
+def connect4_net_recompute(state: np.ndarray, params: np.ndarray) -> int:
+    """``connect4_net`` from the bitboards at every call: the incremental one's reference."""
+    return _score(params, connect4_forward_bits(np.uint64(state[CURRENT]), np.uint64(state[MASK]), params))
 
 
 @njit(**JIT_FAST)
@@ -186,13 +246,7 @@ def othello_net(state: np.ndarray, params: np.ndarray) -> int:
     return _score(params, othello_forward(state, params))
 
 
-# -- chess: incremental accumulators ----------------------------------------------------------
-@njit(**JIT_FAST)
-def _acc(params: np.ndarray, ply: int, perspective: int) -> int:
-    """Offset of the accumulator of ``perspective`` at ply count ``ply``."""
-    return int(params[P_ACC]) + ((ply & (ACC_SLOTS - 1)) * 2 + perspective) * int(params[P_HIDDEN])
-
-
+# -- chess: accumulators updated from the undo record --------------------------------------------
 @njit(**JIT_FAST)
 def chess_net_reset(state: np.ndarray, params: np.ndarray) -> None:
     """Compute the current ply's accumulators from the pieces on the board."""
