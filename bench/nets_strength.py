@@ -2,11 +2,13 @@
 equal time, and (Connect Four) the share of perfect moves on fixed positions.
 
     python bench/nets_strength.py --game connect4 --net NAME [--nodes 20000] [--time 0.05]
-                                  [--rounds 50] [--concurrency 2] [--perfect 300] [--out FILE]
+                                  [--rounds 50] [--concurrency 2] [--perfect 300] [--openings FILE]
+                                  [--out FILE]
 
 Matches go through ``searchprune tournament`` (the project's arena): two engine specs
 that differ only in the evaluator (``net = ...`` or none), negascout, 16 MiB, the
-game's shipped openings, each played twice with colours swapped (``--rounds`` pairs;
+game's shipped openings or ``--openings`` (e.g. ``bench/openings/connect4-400.txt``, from
+``bench/wide_openings.py``), each played twice with colours swapped (``--rounds`` pairs;
 the openings wrap around). Elo is the net's, against the hand-written engine, with the
 95 % error bars of ``searchprune.arena.stats`` (trinomial, game by game; and the
 pentanomial estimate over game pairs, which accounts for the opening).
@@ -47,7 +49,8 @@ def spec_text(game: str, limits: dict, net: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def match(game: str, net_path: str, limits: dict, label: str, rounds: int, concurrency: int, folder: Path) -> dict:
+def match(game: str, net_path: str, limits: dict, label: str, rounds: int, concurrency: int, folder: Path,
+          openings: Path | None = None) -> dict:
     """Net vs hand-written evaluator under ``limits``; the tournament's JSON standings."""
     specs = folder / f"{label}-specs"
     specs.mkdir(parents=True, exist_ok=True)
@@ -56,6 +59,8 @@ def match(game: str, net_path: str, limits: dict, label: str, rounds: int, concu
     out = folder / label
     cmd = [sys.executable, "-m", "searchprune.cli", "tournament", str(specs / "net.toml"), str(specs / "hand.toml"),
            "--rounds", str(rounds), "--concurrency", str(concurrency), "--out", str(out), "--json", "--no-progress"]
+    if openings:
+        cmd += ["--openings", str(openings)]
     if (out / "results.jsonl").exists():
         cmd.append("--resume")
     start = time.time()
@@ -118,6 +123,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=50, help="game pairs per match")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--perfect", type=int, default=300, help="Connect Four positions for the perfect-move share")
+    parser.add_argument("--openings", type=Path, help="openings file (default: the game's shipped openings)")
     parser.add_argument("--work", type=Path, help="folder for the tournaments (resumable); default a temporary one")
     parser.add_argument("--out", type=Path, help="write the Markdown table here")
     args = parser.parse_args()
@@ -126,17 +132,17 @@ def main() -> None:
     folder = args.work or Path(tempfile.mkdtemp(prefix="nets-strength-"))
     results = {
         f"equal nodes ({args.nodes:,} a move)": match(args.game, str(net.path), {"nodes": args.nodes}, "nodes",
-                                                     args.rounds, args.concurrency, folder),
+                                                     args.rounds, args.concurrency, folder, args.openings),
         f"equal time ({args.time} s a move)": match(args.game, str(net.path), {"time": args.time}, "time",
-                                                   args.rounds, args.concurrency, folder),
+                                                   args.rounds, args.concurrency, folder, args.openings),
     }
     lines = [f"# {args.game}: net {net.name} against the hand-written evaluator", "",
              f"- command: `python bench/nets_strength.py {' '.join(sys.argv[1:])}`",
              f"- machine: {describe()}",
              f"- net: {net.name} ({net.manifest['sizes']}, {net.bytes:,} bytes), validation "
              f"{json.dumps(net.manifest.get('metrics', {}))}",
-             "- both engines: negascout, 16 MiB table, the game's shipped openings with colours swapped; "
-             "Elo is the net engine's (95 % error bars)", "",
+             f"- both engines: negascout, 16 MiB table, {args.openings or 'the game' + chr(39) + 's shipped openings'} "
+             "with colours swapped; Elo is the net engine's (95 % error bars)", "",
              "| condition | games | net won | drawn | net lost | net score | Elo (trinomial) | Elo (pentanomial) | wall |",
              "|---|---|---|---|---|---|---|---|---|"]
     lines += [row(label, result) for label, result in results.items()]
