@@ -619,6 +619,8 @@ def nets_data(game_name, out_dir, games, shard_games, seed, concurrency, cluster
 @click.option("--epochs", type=click.IntRange(1), default=30, show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=1024, show_default=True)
 @click.option("--lr", type=float, default=1e-3, show_default=True)
+@click.option("--lr-drop", type=float, default=1.0, show_default=True,
+              help="Multiply the learning rate by this after an epoch without a better validation loss.")
 @click.option("--weight-decay", type=float, default=0.0, show_default=True)
 @click.option("--patience", type=click.IntRange(1), default=4, show_default=True,
               help="Stop after this many epochs without a better validation loss.")
@@ -634,7 +636,7 @@ def nets_data(game_name, out_dir, games, shard_games, seed, concurrency, cluster
 @click.option("--export-to", "export_dir", type=click.Path(file_okay=False),
               help="Folder for the trained net (default: the user's nets folder).")
 @click.option("--parent", help="Name of the net this one derives from (recorded in the manifest).")
-def train(game_name, data_dirs, out_dir, hidden, epochs, batch_size, lr, weight_decay, patience, val_fraction,
+def train(game_name, data_dirs, out_dir, hidden, epochs, batch_size, lr, lr_drop, weight_decay, patience, val_fraction,
           result_weight, mirror, factorise, seed, threads, resume, export_dir, parent) -> None:
     """Train a net for GAME on labelled positions and export the best epoch's weights."""
     from pathlib import Path
@@ -652,7 +654,7 @@ def train(game_name, data_dirs, out_dir, hidden, epochs, batch_size, lr, weight_
         config = TrainConfig(game=game_name, hidden=hidden, epochs=epochs, batch_size=batch_size, lr=lr,
                              weight_decay=weight_decay, seed=seed, patience=patience, val_fraction=val_fraction,
                              result_weight=result_weight, threads=threads, mirror=mirror,
-                             factorise=factorise)
+                             factorise=factorise, lr_drop=lr_drop)
         result = run_training(config, [Path(d) for d in data_dirs], Path(out_dir), resume=resume,
                               progress=sys.stderr.isatty(), export_to=Path(export_dir) if export_dir else user_dir(),
                               parent=parent)

@@ -114,6 +114,23 @@ def test_early_stopping_after_patience_epochs_without_improvement(c4_data, tmp_p
     assert report["stopped_early"] is True and report["epochs_run"] == 3
 
 
+def test_lr_drop_lowers_the_rate_after_each_epoch_without_improvement(c4_data, tmp_path):
+    # lr 0 would never change; a huge rate makes the loss worse after the first epoch
+    result = train(c4_config(epochs=4, lr=5.0, lr_drop=0.5), [c4_data], tmp_path / "run", progress=False)
+    rates = [h["lr"] for h in result.history]
+    worse = [h["val_loss"] >= min(g["val_loss"] for g in result.history[:i]) for i, h in enumerate(result.history)
+             if i > 0]
+    expected = [5.0, 5.0]  # the rate of each epoch: the first always improves on nothing
+    for got_worse in worse[:-1]:
+        expected.append(expected[-1] * (0.5 if got_worse else 1.0))
+    assert any(worse) and rates == expected
+    train(c4_config(epochs=2, lr_drop=0.5), [c4_data], tmp_path / "resumed", progress=False)
+    resumed = train(c4_config(epochs=4, lr_drop=0.5), [c4_data], tmp_path / "resumed", resume=True, progress=False)
+    straight = train(c4_config(epochs=4, lr_drop=0.5), [c4_data], tmp_path / "straight", progress=False)
+    assert [h["lr"] for h in resumed.history] == [h["lr"] for h in straight.history]
+    assert same_weights(resumed.model.state_dict(), straight.model.state_dict())
+
+
 def test_same_seed_and_data_give_identical_weights(c4_data, tmp_path):
     a = train(c4_config(epochs=2), [c4_data], tmp_path / "a", progress=False)
     b = train(c4_config(epochs=2), [c4_data], tmp_path / "b", progress=False)
@@ -193,7 +210,8 @@ def test_chess_metrics_are_in_centipawns_and_win_probability(tmp_path):
 
 
 @pytest.mark.parametrize("changes", [{"patience": 0}, {"epochs": 0}, {"batch_size": 0}, {"lr": -1.0},
-                                     {"result_weight": 2.0}, {"game": "tictactoe"}])
+                                     {"result_weight": 2.0}, {"game": "tictactoe"}, {"lr_drop": 0.0},
+                                     {"lr_drop": 1.5}])
 def test_settings_that_would_train_nothing_are_refused(changes):
     with pytest.raises(ValueError):
         c4_config(**changes)

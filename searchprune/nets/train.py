@@ -70,12 +70,18 @@ class TrainConfig:
     mirror: bool = False
     #: Train with the factoriser (``EvalNet(factorise=True)``); the export folds it in.
     factorise: bool = False
+    #: Multiply the learning rate by this after each epoch that does not improve the
+    #: validation loss (1: constant rate). The rate lives in the optimizer's state, so a
+    #: resumed run goes on with the rate it had.
+    lr_drop: float = 1.0
 
     def __post_init__(self) -> None:
         """Refuse settings that would train nothing (and export an untrained net) up front."""
         for name in ("hidden", "epochs", "batch_size", "patience"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 0 < self.lr_drop <= 1:
+            raise ValueError(f"lr_drop must be in (0, 1], got {self.lr_drop}")
         if self.lr < 0 or self.weight_decay < 0:
             raise ValueError(f"lr and weight_decay must not be negative, got {self.lr} and {self.weight_decay}")
         if not 0 <= self.result_weight <= 1:
@@ -230,10 +236,13 @@ def _train_one_epoch(run: _Run, train_split: _Split, val_split: _Split, config: 
             val_loss = float(run.model.loss(predict(run.model, val_split.features), val_split.target))
         bar.set_postfix(loss=f"{train_loss:.4g}", val=f"{val_loss:.4g}")
     run.history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
-                        "seconds": time.perf_counter() - start})
+                        "lr": run.optimizer.param_groups[0]["lr"], "seconds": time.perf_counter() - start})
     if val_loss < run.best_loss:
         run.best_epoch = epoch
         run.best_state = _copy_state(run.model)
+    else:
+        for group in run.optimizer.param_groups:
+            group["lr"] *= config.lr_drop
 
 
 def _fit_epoch(run: _Run, split: _Split, batch_size: int, bar: tqdm) -> float:
