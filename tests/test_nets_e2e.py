@@ -30,7 +30,8 @@ def test_generate_train_export_load_search(tmp_path, monkeypatch):
     assert summary["positions"] >= len(positions) >= 200
 
     trained = runner.invoke(main, ["train", "connect4", "--data", str(data), "--out", str(tmp_path / "run"),
-                                   "--hidden", "16", "--epochs", "1", "--threads", "1"])
+                                   "--hidden", "16", "--epochs", "1", "--threads", "1", "--factorise",
+                                   "--lr-drop", "0.5", "--mirror"])
     assert trained.exit_code == 0, trained.output
     assert (tmp_path / "run" / "loss.png").stat().st_size > 1000
 
@@ -40,6 +41,7 @@ def test_generate_train_export_load_search(tmp_path, monkeypatch):
     net = load_net(listed[0]["name"], "connect4")
     assert net.manifest["training"]["data"]["positions"] == len(positions)
     assert net.manifest["training"]["epochs_run"] == 1 and "loss" in net.manifest["metrics"]
+    assert (net.manifest["training"]["factorise"], net.manifest["training"]["lr_drop"]) == (True, 0.5)
 
     game = get_game("connect4")
     result = Searcher(game, net=net).search(game.parse_position("4453"), Limit(depth=6))
