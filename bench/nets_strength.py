@@ -121,6 +121,7 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=20000, help="node limit per move (equal nodes)")
     parser.add_argument("--time", type=float, default=0.05, help="seconds per move (equal time)")
     parser.add_argument("--rounds", type=int, default=50, help="game pairs per match")
+    parser.add_argument("--time-rounds", type=int, help="game pairs of the equal-time match (default: --rounds)")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--perfect", type=int, default=300, help="Connect Four positions for the perfect-move share")
     parser.add_argument("--openings", type=Path, help="openings file (default: the game's shipped openings)")
@@ -134,7 +135,7 @@ def main() -> None:
         f"equal nodes ({args.nodes:,} a move)": match(args.game, str(net.path), {"nodes": args.nodes}, "nodes",
                                                      args.rounds, args.concurrency, folder, args.openings),
         f"equal time ({args.time} s a move)": match(args.game, str(net.path), {"time": args.time}, "time",
-                                                   args.rounds, args.concurrency, folder, args.openings),
+                                                   args.time_rounds or args.rounds, args.concurrency, folder, args.openings),
     }
     lines = [f"# {args.game}: net {net.name} against the hand-written evaluator", "",
              f"- command: `python bench/nets_strength.py {' '.join(sys.argv[1:])}`",
