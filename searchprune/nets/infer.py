@@ -144,6 +144,16 @@ def _copy_row(params: np.ndarray, dst: int, src: int, hidden: int) -> None:
 
 
 @njit(**JIT_FAST)
+def _add_rows(params: np.ndarray, dst: int, src: int, plus: int, hidden: int) -> None:
+    """``dst = src + row(plus)``: a stone dropped (Connect Four), in one pass."""
+    d = params[dst:dst + hidden]
+    s = params[src:src + hidden]
+    p = params[plus:plus + hidden]
+    for i in range(hidden):
+        d[i] = s[i] + p[i]
+
+
+@njit(**JIT_FAST)
 def _acc(params: np.ndarray, ply: int, perspective: int) -> int:
     """Offset of the accumulator of ``perspective`` at ply count ``ply``."""
     return int(params[P_ACC]) + ((ply & (ACC_SLOTS - 1)) * 2 + perspective) * int(params[P_HIDDEN])
@@ -185,25 +195,15 @@ def connect4_net_reset(state: np.ndarray, params: np.ndarray) -> None:
     """The current ply's accumulators (first player's view, second player's) from the board."""
     hidden = int(params[P_HIDDEN])
     ply = int(state[PLY])
-    mover = ply & 1
+    to_move = ply & 1  # whose stones ``current`` holds
     current = np.uint64(state[CURRENT])
     other = current ^ np.uint64(state[MASK])
     for perspective in range(2):
         acc = _acc(params, ply, perspective)
         _copy_row(params, acc, int(params[P_B1]), hidden)
-        own, theirs = (current, other) if perspective == mover else (other, current)
+        own, theirs = (current, other) if perspective == to_move else (other, current)
         _add_stones(params, acc, own, True, True)
         _add_stones(params, acc, theirs, False, True)
-
-
-@njit(**JIT_FAST)
-def _add_rows(params: np.ndarray, dst: int, src: int, plus: int, hidden: int) -> None:
-    """``dst = src + row(plus)``: a stone dropped, in one pass."""
-    d = params[dst:dst + hidden]
-    s = params[src:src + hidden]
-    p = params[plus:plus + hidden]
-    for i in range(hidden):
-        d[i] = s[i] + p[i]
 
 
 @njit(**JIT_FAST)
@@ -214,10 +214,10 @@ def connect4_net_make(state: np.ndarray, params: np.ndarray) -> None:
     col = int(state[HISTORY + ply - 1])
     column = np.uint64(state[MASK]) & column_mask(col)
     square = lowest_index((column + bottom_mask(col)) >> np.uint64(1))  # the column's top stone
-    mover = (ply - 1) & 1
+    moved = (ply - 1) & 1  # who dropped it
     w1 = int(params[P_W1])
     for perspective in range(2):
-        row = w1 + connect4_feature(square, perspective == mover) * hidden
+        row = w1 + connect4_feature(square, perspective == moved) * hidden
         _add_rows(params, _acc(params, ply, perspective), _acc(params, ply - 1, perspective), row, hidden)
 
 
