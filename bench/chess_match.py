@@ -54,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import chess
 import chess.engine
 import chess.pgn
-from machine_info import describe
+from machine_info import describe, emit
 
 from searchprune.arena.match import TIME_FACTOR, TIME_MARGIN
 from searchprune.arena.stats import elo_wdl
@@ -400,10 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.pgn_dir:
         lines += [f"PGNs: `{args.pgn_dir}/match_elo<E>.pgn`.", ""]
     report = "\n".join(lines)
-    print(report)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report, encoding="utf-8")
+    emit(report, args.out)
     return 0
 
 

@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import chess
 import chess.engine
-from machine_info import describe
+from machine_info import describe, emit
 
 from searchprune.games import get_game
 from searchprune.games.chess.game import from_move
@@ -292,10 +292,7 @@ def main(argv: list[str] | None = None) -> int:
                     lines.append(row)
     lines.append("")
     report = "\n".join(lines)
-    print(report)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report, encoding="utf-8")
+    emit(report, args.out)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The machine line every benchmark table starts with (CPU, cores, Python, load)."""
+"""What every benchmark script shares: the machine line its table starts with (CPU, cores,
+Python, load), and printing the finished table and writing it to ``--out``."""
 
 from __future__ import annotations
 
@@ -22,3 +23,11 @@ def describe(extra: str = "") -> str:
     if extra:
         text += f", {extra}; load average at start {os.getloadavg()[0]:.2f}"
     return text
+
+
+def emit(text: str, out: Path | None) -> None:
+    """Print a finished report and, given ``out``, write it there (folders made)."""
+    print(text)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from machine_info import describe
+from machine_info import describe, emit
 
 from searchprune import bench as B
 from searchprune.nets.store import load_net
@@ -49,9 +49,7 @@ def main() -> None:
                          f"{hand.nps / 1e6:.2f} | {with_net.nps / 1e6:.2f} | {with_net.nps / hand.nps:.2f} |")
             print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        args.out.write_text(text)
+    emit(text, args.out)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from machine_info import describe
+from machine_info import describe, emit
 
 from searchprune.games import get_game
 from searchprune.nets.store import load_net
@@ -156,9 +156,7 @@ def main() -> None:
                   "| evaluator | perfect-move share |", "|---|---|",
                   f"| net | {share['net']:.1%} |", f"| hand-written | {share['hand']:.1%} |"]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        args.out.write_text(text)
+    emit(text, args.out)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from machine_info import emit
+
 from searchprune.arena.executors import Executors
 from searchprune.arena.tournament import Tournament, read_openings, run
 from searchprune.engines.spec import load_spec
@@ -81,9 +83,7 @@ def main() -> None:
                      f"{1000 * overhead:.1f} | {args.runs} |")
         print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        args.out.write_text(text)
+    emit(text, args.out)
 
 
 if __name__ == "__main__":
