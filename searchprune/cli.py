@@ -668,6 +668,84 @@ def train(game_name, data_dirs, out_dir, hidden, epochs, batch_size, lr, lr_drop
     click.echo(f"net: {result.net_path}\nreport: {result.report}")
 
 
+@main.command()
+@click.argument("net_name", metavar="NET")
+@click.option("--method", required=True, type=click.Choice(["unstructured", "structured", "2:4", "structured+2:4"]),
+              help="What is removed: single weights, whole hidden units, 2 of every 4 input weights, or units then 2:4.")
+@click.option("--amount", type=float, help="Share pruned: of the weights (unstructured), of the hidden units "
+              "(structured, structured+2:4); 2:4 is always 0.5.")
+@click.option("--criterion", type=click.Choice(["l1", "l2", "taylor", "activation"]), default="l1", show_default=True,
+              help="Importance of a weight: magnitude, |w * dL/dw|, or |w| * ||input||.")
+@click.option("--scope", type=click.Choice(["local", "global"]), default="local", show_default=True,
+              help="Unstructured: the same share per layer, or one threshold over both.")
+@click.option("--floor", type=float, default=0.02, show_default=True, help="Global scope: share of each layer always kept.")
+@click.option("--schedule", type=click.Choice(["one-shot", "iterative", "agp", "lottery"]), default="one-shot",
+              show_default=True, help="How the amount is reached (lottery: rewind to the parent's weights each round).")
+@click.option("--steps", type=click.IntRange(1), default=1, show_default=True, help="Steps of the schedule.")
+@click.option("--finetune-epochs", type=click.IntRange(0), default=0, show_default=True,
+              help="Epochs of fine-tuning after each step, with the pruned weights held at zero.")
+@click.option("--lr", type=float, default=3e-4, show_default=True, help="Fine-tuning learning rate.")
+@click.option("--batch-size", type=click.IntRange(1), default=1024, show_default=True)
+@click.option("--data", "data_dirs", multiple=True, type=click.Path(file_okay=False, exists=True),
+              help="Training data (repeatable); default: the parent's, where it still exists.")
+@click.option("--limit", type=click.IntRange(1), help="Fine-tune on at most this many training positions.")
+@click.option("--format", "fmt", type=click.Choice(["dense", "2:4", "csr"]),
+              help="Stored layout (default: csr for unstructured, 2:4 for the 2:4 methods, dense for structured).")
+@click.option("--quant", type=click.Choice(["none", "int8"]), default="none", show_default=True,
+              help="Quantise after pruning: int16 first layer, int8 second layer.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder for the net (default: nets/).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--threads", type=click.IntRange(1), help="torch threads.")
+def prune(net_name, method, amount, criterion, scope, floor, schedule, steps, finetune_epochs, lr, batch_size,
+          data_dirs, limit, fmt, quant, out_dir, seed, threads) -> None:
+    """Prune NET and write the pruned net, with its recipe in the manifest."""
+    from pathlib import Path
+
+    try:
+        import torch
+
+        from searchprune.nets.prune import PruneConfig
+        from searchprune.nets.prune.schedule import prune_net, tuning_data
+    except ImportError as error:
+        raise click.ClickException(f"pruning needs torch: pip install 'searchprune[nets]' ({error})") from None
+    from searchprune.nets.dataset import DataError
+    from searchprune.nets.store import NetError, load_net, read_net, shipped_dir
+
+    try:
+        parent = load_net(net_name)
+        config = PruneConfig(method=method, amount=amount, criterion=criterion, scope=scope, floor=floor,
+                             schedule=schedule, steps=steps, finetune_epochs=finetune_epochs, lr=lr,
+                             batch_size=batch_size, seed=seed)
+        folders = [Path(d) for d in data_dirs] or _parent_data(parent)
+        if config.needs_data and not folders:
+            raise click.UsageError("this recipe fine-tunes or uses a data-aware criterion: give --data "
+                                   "(the parent's training data is not on this machine)")
+        if threads:
+            torch.set_num_threads(threads)
+        data = tuning_data(parent, folders, limit) if folders else None
+        path = prune_net(parent, config, Path(out_dir) if out_dir else shipped_dir(), data=data, fmt=fmt,
+                         quant=None if quant == "none" else quant, progress=sys.stderr.isatty())
+        net = read_net(path)
+    except (DataError, NetError, ValueError) as error:
+        raise click.ClickException(" ".join(str(error).split())) from None
+    sparsity = net.manifest["prune"]["sparsity"]
+    loss = net.manifest["metrics"].get("loss")
+    click.echo(f"net: {path}")
+    click.echo(f"hidden {parent.hidden} -> {net.hidden}, prunable weights zero {sparsity['prunable']:.1%}, "
+               f"non-zeros {net.nonzeros():,} of {parent.nonzeros():,}, {net.bytes:,} bytes (parent {parent.bytes:,})"
+               + (f", validation loss {loss:.5g} (parent {parent.manifest['metrics'].get('loss', float('nan')):.5g})"
+                  if loss is not None else ""))
+
+
+def _parent_data(parent) -> list:
+    """The parent's training data folders, if every one of them is still on this machine."""
+    from pathlib import Path
+
+    folders = [Path(f["path"]) for f in parent.manifest.get("training", {}).get("data", {}).get("folders", [])
+               if isinstance(f, dict) and "path" in f]
+    return folders if folders and all(f.is_dir() for f in folders) else []
+
+
 # Registered last: the UCI engine lives with the engines, not among the commands above.
 from searchprune.engines.uci import uci_command
 

@@ -1,4 +1,9 @@
-"""torch model -> net file: the arrays the compiled evaluator reads, plus the manifest."""
+"""torch model -> net file: the arrays the compiled evaluator reads, plus the manifest.
+
+``export_model`` writes any format (``formats``): dense, 2:4, CSR, each optionally
+quantised; a model whose weights do not fit the format (a 2:4 file from a model that is
+not 2:4 sparse) is refused rather than silently changed.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from searchprune.nets import formats
 from searchprune.nets.model import EvalNet
-from searchprune.nets.store import save_net
+from searchprune.nets.store import NetError, save_net
 
 
 def model_arrays(model: EvalNet) -> dict[str, np.ndarray]:
@@ -26,19 +32,33 @@ def model_arrays(model: EvalNet) -> dict[str, np.ndarray]:
 
 
 def export_model(model: EvalNet, folder: Path, *, parent: str | None = None, training: dict | None = None,
-                 metrics: dict | None = None) -> Path:
+                 metrics: dict | None = None, fmt: str = "dense", quant: str | None = None,
+                 prune: dict | None = None) -> Path:
     """Write ``model`` as a net file in ``folder``; return its path (named by content hash)."""
+    try:
+        arrays = formats.encode(model_arrays(model), fmt, quant)
+    except formats.FormatError as exc:
+        raise NetError(f"cannot export as {fmt}{' int8' if quant else ''}: {exc}") from None
     manifest = {"game": model.game, "sizes": model.arch.sizes(model.hidden), "parent": parent,
-                "training": training or {}, "metrics": metrics or {}}
-    return save_net(model_arrays(model), manifest, folder)
+                "training": training or {}, "metrics": metrics or {}, "format": fmt, "quant": quant}
+    if prune is not None:
+        manifest["prune"] = prune
+    return save_net(arrays, manifest, folder)
 
 
 def load_model(net) -> EvalNet:
-    """A torch model with a dense net's weights (for fine-tuning, pruning and parity tests)."""
+    """A torch model with a net's weights, any format (for fine-tuning, pruning and parity tests).
+
+    A quantised net loads its dequantised weights (``round_activations`` adds the int8
+    kernel's rounding of the first layer's activations)."""
+    return model_from_arrays(net.game, net.dense())
+
+
+def model_from_arrays(game: str, a: dict[str, np.ndarray]) -> EvalNet:
+    """A torch model holding dense float arrays in the store's layout."""
     import torch
 
-    model = EvalNet(net.game, net.hidden)
-    a = net.arrays
+    model = EvalNet(game, a["b1"].shape[0])
     with torch.no_grad():
         model.l1.weight.copy_(torch.from_numpy(a["w1"].T.copy()))
         model.l1.bias.copy_(torch.from_numpy(a["b1"]))

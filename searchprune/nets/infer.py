@@ -26,6 +26,20 @@ and ``eval_reset`` hooks when the evaluator module defines them.
 Every net: ``clamp(first, 0, 1) -> w2 -> clamp(0, 1) -> w3 -> * output_scale``, the score
 rounded and kept inside the non-mate range. ``*_forward`` returns the raw float output
 (what the parity tests compare with torch).
+
+The net's stored format (``formats``) decides how the second layer runs; ``pack`` writes
+a tail code into the header and ``_tail`` branches on it once per evaluation:
+
+- ``TAIL_DENSE``: one dot product per second-layer unit (dense nets, shrunk ones too);
+- ``TAIL_24``: 2:4 rows, kept values and window-local columns (``simd.dot24``);
+- ``TAIL_CSR``: compressed sparse rows, one load per non-zero;
+- ``TAIL_INT``: int8 nets: activations rounded to int16 (1.0 -> 127), int16 x int16
+  products summed in int32, then scaled back.
+
+The first layer always runs as dense float rows, whatever the format: its inputs are
+one-hot, so an evaluation (or an accumulator update) adds the rows of a few active
+features, and a row's sparsity saves nothing a dense vector add does not already do
+fast. Sparse and quantised first layers are stored compactly and expanded here.
 """
 
 from __future__ import annotations
@@ -39,12 +53,18 @@ from searchprune.games.chess.board import BOARD, HIST, HIST_MASK, HPLY, R_CAPTUR
 from searchprune.games.chess.tables import CASTLING, EN_PASSANT, NULL_MOVE, PAWN, PROMO_N, PROMO_Q, WHITE
 from searchprune.games.connect4 import CURRENT, HISTORY, MASK, PLY, bottom_mask, column_mask
 from searchprune.games.othello import OPPONENT, PLAYER
+from searchprune.nets import formats
 from searchprune.nets.features import chess_feature, connect4_feature, othello_feature
+from searchprune.nets.simd import dot24
 from searchprune.types import MATE_BOUND
 
 # -- params layout: header slots (float32 values holding exact small integers) --------------
-P_INPUTS, P_HIDDEN, P_HIDDEN2, P_SCALE, P_W1, P_B1, P_W2, P_B2, P_W3, P_B3, P_PRE, P_ACT, P_ACC = range(13)
+(P_INPUTS, P_HIDDEN, P_HIDDEN2, P_SCALE, P_W1, P_B1, P_W2, P_B2, P_W3, P_B3, P_PRE, P_ACT, P_ACC,
+ P_TAIL, P_AUX, P_AUX2) = range(16)
 HEADER = 16
+#: Second-layer kernels (``P_TAIL``). ``P_AUX``/``P_AUX2``: per kernel, the offsets of the
+#: 2:4 columns, the CSR columns and row pointers, or (int8) the scale and the int16 activations.
+TAIL_DENSE, TAIL_24, TAIL_CSR, TAIL_INT = range(4)
 #: Accumulator ring of the chess and Connect Four nets: one slot per ply, indexed by ply count modulo this.
 #: Longer than any search line (MAX_PLY), so a line never overwrites its own plies.
 ACC_SLOTS = 256
@@ -54,31 +74,71 @@ _ALIGN = 16  # floats: 64 bytes, so every block starts on a cache line
 
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
+_HALF = np.float32(0.5)
+_Q_ACT = np.float32(formats.Q_ACT)
 _SCORE_LIMIT = MATE_BOUND - 1
 
 
 def pack(net) -> np.ndarray:
-    """The float32 ``params`` array of a dense ``store.Net`` (working memory included)."""
-    a = net.arrays
+    """The float32 ``params`` array of a ``store.Net`` (working memory included).
+
+    Blocks are copied byte for byte, so the integer blocks of the sparse and quantised
+    second layers keep their bit patterns; kernels read them through integer views.
+    """
+    dense = net.dense()
     n_in, hidden, h2, _ = net.manifest["sizes"]
-    blocks = [("w1", a["w1"]), ("b1", a["b1"]), ("w2", a["w2"]), ("b2", a["b2"]), ("w3", a["w3"]), ("b3", a["b3"]),
-              ("pre", np.zeros(hidden)), ("act", np.zeros(hidden)),
-              ("acc", np.zeros(ACC_SLOTS * 2 * hidden if net.game in INCREMENTAL else 1))]
+    tail, layer2, aux = _second_layer(net, dense)
+    blocks = [("w1", dense["w1"]), ("b1", dense["b1"]), *layer2, ("w3", dense["w3"]), ("b3", dense["b3"]),
+              ("pre", np.zeros(hidden, np.float32)), ("act", np.zeros(_windows(hidden) * 32, np.float32)),
+              ("acc", np.zeros(ACC_SLOTS * 2 * hidden if net.game in INCREMENTAL else 1, np.float32))]
     offsets = {}
     position = HEADER
     for name, block in blocks:
         offsets[name] = position
-        position += -(-np.asarray(block).size // _ALIGN) * _ALIGN
+        position += -(-np.asarray(block).nbytes // (4 * _ALIGN)) * _ALIGN
     if position >= 1 << 24:
         raise ValueError(f"net too large to pack: {position} floats (offsets must stay exact in float32)")
     params = np.zeros(position, dtype=np.float32)
-    params[[P_INPUTS, P_HIDDEN, P_HIDDEN2, P_SCALE]] = n_in, hidden, h2, net.manifest["output_scale"]
+    raw = params.view(np.uint8)
+    for name, block in blocks:
+        data = np.ascontiguousarray(block).reshape(-1).view(np.uint8)
+        raw[4 * offsets[name]:4 * offsets[name] + data.size] = data
+    params[[P_INPUTS, P_HIDDEN, P_HIDDEN2, P_SCALE, P_TAIL]] = n_in, hidden, h2, net.manifest["output_scale"], tail
     for slot, name in zip(range(P_W1, P_ACC + 1), ("w1", "b1", "w2", "b2", "w3", "b3", "pre", "act", "acc")):
         params[slot] = offsets[name]
-    for name, block in blocks[:6]:
-        flat = np.ascontiguousarray(block, dtype=np.float32).reshape(-1)
-        params[offsets[name]:offsets[name] + flat.size] = flat
+    for slot, name in ((P_AUX, "aux"), (P_AUX2, "aux2")):
+        params[slot] = offsets[name] if name in offsets else aux.get(name, 0.0)
     return params
+
+
+def _windows(hidden: int) -> int:
+    """32-input windows of the 2:4 kernel (the activations are padded with zeros to fill them)."""
+    return -(-hidden // 32)
+
+
+def _second_layer(net, dense: dict[str, np.ndarray]) -> tuple[int, list, dict]:
+    """(tail code, the second layer's blocks, header values that are not offsets)."""
+    h2, hidden = dense["w2"].shape
+    fmt, stored = net.format, net.arrays
+    if fmt == "2:4":
+        # Pad each row to whole windows (zero weights), then number each kept weight's
+        # column inside its window of 32 inputs.
+        padded = np.zeros((h2, _windows(hidden) * 32), np.float32)
+        padded[:, :hidden] = dense["w2"]
+        columns = formats.kept_columns(formats.compress_24(padded)[1])
+        values = np.take_along_axis(padded, columns, axis=1)
+        local = (columns - 32 * (np.arange(columns.shape[1]) // 16)[None, :]).astype(np.int32)
+        return TAIL_24, [("w2", values), ("aux", local), ("b2", dense["b2"])], {}
+    if fmt == "csr":
+        values, columns, indptr = formats.compress_csr(dense["w2"])
+        return TAIL_CSR, [("w2", values), ("aux", columns.astype(np.int32)), ("aux2", indptr.astype(np.int32)),
+                          ("b2", dense["b2"])], {}
+    if net.quant:
+        w2 = stored["w2"].astype(np.int16)
+        act = np.zeros(hidden + hidden % 2, np.int16)
+        unscale = np.float32(1.0 / (formats.Q_ACT * float(stored["w2_scale"][0])))
+        return TAIL_INT, [("w2", w2), ("b2", stored["b2"].astype(np.int32)), ("aux2", act)], {"aux": unscale}
+    return TAIL_DENSE, [("w2", dense["w2"]), ("b2", dense["b2"])], {}
 
 
 # -- shared pieces ---------------------------------------------------------------------------
@@ -102,23 +162,43 @@ def _sub_row(params: np.ndarray, dst: int, row: int, hidden: int) -> None:
 
 
 @njit(**JIT_FAST)
-def _tail(params: np.ndarray, pre: int) -> np.float32:
-    """Raw output from the first layer's output at ``params[pre:pre + hidden]``.
+def _clip(params: np.ndarray, pre: int, act: int, hidden: int) -> None:
+    """The activations at ``params[act:]``: the first layer's output at ``pre`` clipped to [0, 1]."""
+    x = params[pre:pre + hidden]
+    a = params[act:act + hidden]
+    for i in range(hidden):
+        a[i] = min(max(x[i], _ZERO), _ONE)
 
-    One dot product per second-layer unit, summed in a register. Adding a ``w2`` row per
-    hidden unit instead (which could skip units clipped to 0) measured 2-3x slower: the
-    sums then live in ``params`` too, LLVM cannot rule out that they alias the weights,
-    and every add goes through memory.
+
+@njit(**JIT_FAST)
+def _tail(params: np.ndarray, pre: int) -> np.float32:
+    """Raw output from the first layer's output at ``params[pre:pre + hidden]``."""
+    tail = params[P_TAIL]
+    if tail == TAIL_DENSE:
+        return _tail_dense(params, pre)
+    if tail == TAIL_24:
+        return _tail_24(params, pre)
+    if tail == TAIL_CSR:
+        return _tail_csr(params, pre)
+    return _tail_int(params, pre)
+
+
+@njit(**JIT_FAST)
+def _tail_dense(params: np.ndarray, pre: int) -> np.float32:
+    """One dot product per second-layer unit, summed in a register.
+
+    Adding a ``w2`` row per hidden unit instead (which could skip units clipped to 0)
+    measured 2-3x slower: the sums then live in ``params`` too, LLVM cannot rule out
+    that they alias the weights, and every add goes through memory.
     """
     hidden = int(params[P_HIDDEN])
-    h2 = int(params[P_HIDDEN2])
     w2 = int(params[P_W2])
     b2 = int(params[P_B2])
     w3 = int(params[P_W3])
-    x = params[pre:pre + hidden]
-    act = params[int(params[P_ACT]):int(params[P_ACT]) + hidden]
-    for i in range(hidden):
-        act[i] = min(max(x[i], _ZERO), _ONE)
+    h2 = int(params[P_HIDDEN2])
+    act_at = int(params[P_ACT])
+    _clip(params, pre, act_at, hidden)
+    act = params[act_at:act_at + hidden]
     out = params[int(params[P_B3])]
     for j in range(h2):
         w = params[w2 + j * hidden:w2 + (j + 1) * hidden]
@@ -126,6 +206,76 @@ def _tail(params: np.ndarray, pre: int) -> np.float32:
         for i in range(hidden):
             s += w[i] * act[i]
         out += params[w3 + j] * min(max(s, _ZERO), _ONE)
+    return out
+
+
+@njit(**JIT_FAST)
+def _tail_24(params: np.ndarray, pre: int) -> np.float32:
+    """2:4 rows: per unit, 16 kept weights per window of 32 inputs (``simd.dot24``)."""
+    hidden = int(params[P_HIDDEN])
+    windows = (hidden + 31) // 32
+    kept = windows * 16
+    values = int(params[P_W2])
+    columns = int(params[P_AUX])
+    b2 = int(params[P_B2])
+    w3 = int(params[P_W3])
+    act_at = int(params[P_ACT])
+    _clip(params, pre, act_at, hidden)
+    out = params[int(params[P_B3])]
+    for j in range(int(params[P_HIDDEN2])):
+        s = params[b2 + j] + dot24(params, values + j * kept, columns + j * kept, act_at, windows)
+        out += params[w3 + j] * min(max(s, _ZERO), _ONE)
+    return out
+
+
+@njit(**JIT_FAST)
+def _tail_csr(params: np.ndarray, pre: int) -> np.float32:
+    """Compressed sparse rows: one load of an activation per non-zero weight."""
+    hidden = int(params[P_HIDDEN])
+    values = int(params[P_W2])
+    ints = params.view(np.int32)
+    columns = int(params[P_AUX])
+    rows = int(params[P_AUX2])
+    b2 = int(params[P_B2])
+    w3 = int(params[P_W3])
+    act_at = int(params[P_ACT])
+    _clip(params, pre, act_at, hidden)
+    act = params[act_at:act_at + hidden]
+    out = params[int(params[P_B3])]
+    for j in range(int(params[P_HIDDEN2])):
+        lo = ints[rows + j]
+        n = ints[rows + j + 1] - lo
+        v = params[values + lo:values + lo + n]
+        c = ints[columns + lo:columns + lo + n]
+        s = params[b2 + j]
+        for k in range(n):
+            s += v[k] * act[c[k]]
+        out += params[w3 + j] * min(max(s, _ZERO), _ONE)
+    return out
+
+
+@njit(**JIT_FAST)
+def _tail_int(params: np.ndarray, pre: int) -> np.float32:
+    """int8 nets: int16 activations (1.0 -> 127) times int16-held int8 weights, in int32."""
+    hidden = int(params[P_HIDDEN])
+    shorts = params.view(np.int16)
+    ints = params.view(np.int32)
+    x = params[pre:pre + hidden]
+    act_at = 2 * int(params[P_AUX2])
+    act = shorts[act_at:act_at + hidden]
+    for i in range(hidden):
+        act[i] = np.int16(min(max(np.floor(x[i] * _Q_ACT + _HALF), _ZERO), _Q_ACT))
+    w2 = 2 * int(params[P_W2])
+    b2 = int(params[P_B2])
+    w3 = int(params[P_W3])
+    unscale = params[P_AUX]
+    out = params[int(params[P_B3])]
+    for j in range(int(params[P_HIDDEN2])):
+        w = shorts[w2 + j * hidden:w2 + (j + 1) * hidden]
+        s = ints[b2 + j]
+        for i in range(hidden):
+            s += np.int32(w[i]) * np.int32(act[i])
+        out += params[w3 + j] * min(max(np.float32(s) * unscale, _ZERO), _ONE)
     return out
 
 

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from searchprune.nets.arch import CP_SCALE, HIDDEN2, Arch, arch_for
+from searchprune.nets.formats import Q_ACT
 
 
 class EvalNet(nn.Module):
@@ -35,6 +36,8 @@ class EvalNet(nn.Module):
             nn.init.zeros_(self.factor.weight)  # starts as the plain net
         self.l2 = nn.Linear(self.hidden, HIDDEN2)
         self.l3 = nn.Linear(HIDDEN2, 1)
+        #: Round the first layer's activations to 1/127 as the int8 kernel does (evaluation only).
+        self.round_activations = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Raw outputs ``[B]`` for 0/1 inputs ``x`` ``[B, inputs]``."""
@@ -42,6 +45,8 @@ class EvalNet(nn.Module):
         if self.factor is not None:
             h = h + self.factor(x.view(x.shape[0], -1, self.arch.factor_block).sum(-1))
         h = torch.clamp(h, 0.0, 1.0)
+        if self.round_activations:
+            h = torch.floor(h * Q_ACT + 0.5) / Q_ACT
         h = torch.clamp(self.l2(h), 0.0, 1.0)
         return self.l3(h).squeeze(-1)
 

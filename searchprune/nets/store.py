@@ -3,8 +3,9 @@
 A net is one ``.npz`` file: its arrays plus ``manifest``, a JSON string with what the
 net is and where it came from::
 
-    format        "dense"                  (the layout of the arrays; pruned forms add more)
-    name          file stem: "<arch>-h<hidden>-<sha256[:12]>"
+    format        "dense", "2:4" or "csr"  (how the weights are laid out: ``searchprune.nets.formats``)
+    quant         null or "int8"           (int16 first layer, int8 second layer)
+    name          file stem: "<arch>-h<hidden>[-<format tag>]-<sha256[:12]>" (tag: 24, csr, q8, 24q8, csrq8)
     game, arch    "chess", "chess-nnue"
     arch_hash     searchprune.nets.arch.Arch.hash(hidden): sizes, activation, features, kernel
     sizes         [inputs, hidden, 32, 1]
@@ -15,10 +16,13 @@ net is and where it came from::
     created       UTC time stamp
     training      data description, settings, epochs
     metrics       validation metrics
+    prune         how a pruned net was made from ``parent``: method, amount, criterion,
+                  scope, schedule, steps, fine-tuning, and the sparsity reached
 
 Dense arrays, float32: ``w1[inputs, hidden]`` (one row per input feature, so the
 first layer is a sum of rows), ``b1[hidden]``, ``w2[32, hidden]``, ``b2[32]``,
-``w3[32]``, ``b3[1]``.
+``w3[32]``, ``b3[1]``. The other formats are described in ``formats``;
+``Net.dense()`` gives any net's weights as these float arrays.
 
 ``load_net`` refuses, with one line naming the file and the reason, a file that is not a
 readable net, whose weights do not hash to its manifest (corrupted or edited), whose
@@ -42,12 +46,11 @@ from pathlib import Path
 
 import numpy as np
 
+from searchprune.nets import formats
 from searchprune.nets.arch import HIDDEN2, arch_for
 from searchprune.paths import repo_root
 
 FORMAT_DENSE = "dense"
-#: Array names and shapes of a dense net, for ``hidden`` units.
-DENSE_ARRAYS = ("w1", "b1", "w2", "b2", "w3", "b3")
 _HASH_IN_NAME = re.compile(r"-([0-9a-f]{12})$")
 
 
@@ -78,15 +81,31 @@ class Net:
         return self.manifest["kernel"]
 
     @property
+    def format(self) -> str:
+        return self.manifest["format"]
+
+    @property
+    def quant(self) -> str | None:
+        return self.manifest.get("quant")
+
+    @property
     def bytes(self) -> int:
         return self.path.stat().st_size
+
+    def dense(self) -> dict[str, np.ndarray]:
+        """The weights as dense float32 arrays, whatever the stored format."""
+        return formats.decode(self.arrays, self.format, self.quant, self.manifest["sizes"])
+
+    def nonzeros(self) -> int:
+        return formats.nonzeros(self.dense())
 
     def summary(self) -> dict:
         """One ``nets list`` row."""
         m = self.manifest
         return {"name": self.name, "game": self.game, "arch": m["arch"], "sizes": m["sizes"],
-                "format": m["format"], "path": str(self.path), "bytes": self.bytes, "sha256": m["sha256"],
-                "parent": m.get("parent"), "parameters": int(sum(a.size for a in self.arrays.values())),
+                "format": m["format"], "quant": m.get("quant"), "path": str(self.path), "bytes": self.bytes, "sha256": m["sha256"],
+                "parent": m.get("parent"), "parameters": int(sum(a.size for a in self.dense().values())),
+                "nonzeros": self.nonzeros(), "prune": m.get("prune"),
                 "metrics": m.get("metrics", {}), "created": m.get("created")}
 
 
@@ -111,26 +130,30 @@ def weights_sha256(arrays: dict[str, np.ndarray]) -> str:
     return digest.hexdigest()
 
 
-def dense_shapes(sizes: list[int]) -> dict[str, tuple]:
-    n_in, hidden, h2, _ = sizes
-    return {"w1": (n_in, hidden), "b1": (hidden,), "w2": (h2, hidden), "b2": (h2,), "w3": (h2,), "b3": (1,)}
+def format_tag(fmt: str, quant: str | None) -> str:
+    """Name part that tells a pruned format apart: "" (dense float), "-24", "-csr", "-q8", "-24q8"."""
+    tag = {"dense": "", "2:4": "24", "csr": "csr"}[fmt] + ("q8" if quant else "")
+    return f"-{tag}" if tag else ""
 
 
 def save_net(arrays: dict[str, np.ndarray], manifest: dict, folder: Path) -> Path:
     """Write a net named by its content hash into ``folder``; return its path.
 
     ``manifest`` must hold at least game and the sizes; name, sha256, arch fields and the
-    time stamp are filled in here. Written to a temporary file first, then renamed.
+    time stamp are filled in here; ``format`` and ``quant`` say how ``arrays`` are laid
+    out (default: dense float32). Written to a temporary file first, then renamed.
     """
-    arrays = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in arrays.items()}
+    if manifest.get("format", FORMAT_DENSE) == FORMAT_DENSE and not manifest.get("quant"):
+        arrays = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()}
+    arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
     arch = arch_for(manifest["game"])
     hidden = int(manifest["sizes"][1])
     sha = weights_sha256(arrays)
-    full = {"format": FORMAT_DENSE, "parent": None, "training": {}, "metrics": {}, **manifest,
+    full = {"format": FORMAT_DENSE, "quant": None, "parent": None, "training": {}, "metrics": {}, **manifest,
             "arch": arch.name, "arch_hash": arch.hash(hidden), "sizes": arch.sizes(hidden),
             "output_scale": arch.output_scale, "kernel": arch.kernel, "sha256": sha,
             "created": manifest.get("created") or datetime.now(UTC).isoformat(timespec="seconds")}
-    full["name"] = f"{arch.name}-h{hidden}-{sha[:12]}"
+    full["name"] = f"{arch.name}-h{hidden}{format_tag(full['format'], full['quant'])}-{sha[:12]}"
     _check_arrays(full, arrays, Path(full["name"]))
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -142,14 +165,10 @@ def save_net(arrays: dict[str, np.ndarray], manifest: dict, folder: Path) -> Pat
 
 
 def _check_arrays(manifest: dict, arrays: dict[str, np.ndarray], path: Path) -> None:
-    expected = dense_shapes(manifest["sizes"])
-    if set(arrays) != set(expected):
-        raise NetError(f"{path.name}: arrays {sorted(arrays)} do not make a dense net ({', '.join(DENSE_ARRAYS)})")
-    for name, shape in expected.items():
-        if arrays[name].shape != shape:
-            raise NetError(f"{path.name}: {name} has shape {arrays[name].shape}, the manifest's sizes need {shape}")
-        if not np.all(np.isfinite(arrays[name])):
-            raise NetError(f"{path.name}: {name} holds NaN or infinite values")
+    try:
+        formats.check(arrays, manifest["format"], manifest.get("quant"), manifest["sizes"])
+    except formats.FormatError as exc:
+        raise NetError(f"{path.name}: {exc}") from None
 
 
 def read_net(path: Path) -> Net:
@@ -171,8 +190,9 @@ def read_net(path: Path) -> Net:
     missing = [k for k in ("format", "name", "game", "arch", "arch_hash", "sizes", "sha256", "kernel") if k not in manifest]
     if missing:
         raise NetError(f"{path.name}: the manifest lacks {', '.join(missing)}")
-    if manifest["format"] != FORMAT_DENSE:
-        raise NetError(f"{path.name}: net format {manifest['format']!r} is not supported by this version")
+    if manifest["format"] not in formats.FORMATS or manifest.get("quant") not in formats.QUANTS:
+        raise NetError(f"{path.name}: net format {manifest['format']!r} (quantisation {manifest.get('quant')!r}) "
+                       f"is not supported by this version")
     sha = weights_sha256(contents)
     if sha != manifest["sha256"]:
         raise NetError(f"{path.name}: weights do not match the manifest's sha256 (corrupted or edited file)")

@@ -1,0 +1,294 @@
+"""Pruning and the pruned formats: each method on a tiny net, the schedules' sparsities,
+and every compressed kernel against the dense kernel on the same weights."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from click.testing import CliRunner  # noqa: E402
+from test_nets import compiled_outputs, random_net, random_positions, real_positions  # noqa: E402
+
+from searchprune.cli import main  # noqa: E402
+from searchprune.nets import formats, infer, simd  # noqa: E402
+from searchprune.nets.export import export_model, load_model  # noqa: E402
+from searchprune.nets.features import active_features, dense_inputs  # noqa: E402
+from searchprune.nets.model import EvalNet, inputs_from_indices  # noqa: E402
+from searchprune.nets.prune import PruneConfig, Pruner  # noqa: E402
+from searchprune.nets.prune import importance, semistructured, structured, unstructured  # noqa: E402
+from searchprune.nets.prune.schedule import TuningData, as_stored, prune_net, sparsity_steps  # noqa: E402
+from searchprune.nets.store import NetError, load_net, read_net  # noqa: E402
+
+#: Widths that are multiples of 32, as the pruned nets' are, plus one that is not.
+GAME = "connect4"
+
+
+def tiny_data(game: str = GAME, n: int = 3000, seed: int = 0) -> TuningData:
+    """Random positions' features labelled by a random teacher net (learnable, not trivial)."""
+    states = random_positions(game, n, seed=seed, max_plies=30)
+    feats = [active_features(game, s) for s in states]
+    width = max(len(f) for f in feats)
+    rows = np.full((n, width), -1, dtype=np.int16)
+    for i, f in enumerate(feats):
+        rows[i, :len(f)] = f
+    torch.manual_seed(seed + 1)
+    teacher = EvalNet(game, 16)
+    with torch.no_grad():
+        target = teacher(inputs_from_indices(torch.from_numpy(rows), teacher.arch.n_inputs))
+    cut = n * 4 // 5
+    features = torch.from_numpy(rows)
+    return TuningData(features[:cut], target[:cut], features[cut:], target[cut:], {"tiny": True})
+
+
+def trained_tiny(hidden: int = 64, seed: int = 0) -> EvalNet:
+    torch.manual_seed(seed)
+    model = EvalNet(GAME, hidden)
+    with torch.no_grad():
+        model.l1.weight.mul_(4.0)
+        model.l2.weight.mul_(3.0)
+    return model
+
+
+# -- formats and kernels ---------------------------------------------------------------------------
+def _masked_24(matrix: np.ndarray) -> np.ndarray:
+    out, n_in = matrix.shape
+    groups = np.abs(matrix).reshape(out, n_in // 4, 4)
+    drop = np.argsort(groups, axis=2)[:, :, :2]
+    mask = np.ones_like(groups)
+    np.put_along_axis(mask, drop, 0, axis=2)
+    return (matrix * mask.reshape(matrix.shape)).astype(np.float32)
+
+
+def _sparse_model(model: EvalNet, how: str) -> EvalNet:
+    model = copy.deepcopy(model)
+    with torch.no_grad():
+        for layer in (model.l1, model.l2):
+            w = layer.weight.numpy()
+            if how == "2:4":
+                layer.weight.copy_(torch.from_numpy(_masked_24(w)))
+            else:
+                layer.weight.copy_(torch.from_numpy(np.where(np.abs(w) > np.quantile(np.abs(w), 0.8), w, 0)))
+    return model
+
+
+@pytest.mark.parametrize("game", ["connect4", "chess"])
+@pytest.mark.parametrize("fmt", ["2:4", "csr"])
+def test_compressed_kernels_equal_the_dense_kernel_on_the_same_weights(game, fmt, tmp_path):
+    model, _ = random_net(game, tmp_path)
+    sparse = _sparse_model(model, "2:4" if fmt == "2:4" else "unstructured")
+    dense_net = load_net(export_model(sparse, tmp_path / "dense"), game)
+    packed_net = load_net(export_model(sparse, tmp_path / fmt, fmt=fmt), game)
+    assert packed_net.format == fmt and packed_net.bytes < dense_net.bytes
+    states = random_positions(game, 400, seed=2, max_plies=40) + real_positions(game)[:300]
+    dense_out = compiled_outputs(dense_net, game, states)
+    packed_out = compiled_outputs(packed_net, game, states)
+    assert np.abs(dense_out).max() > 0.1  # the comparison is not between zeros
+    np.testing.assert_allclose(packed_out, dense_out, rtol=0, atol=2e-5)
+
+
+def test_the_portable_2_4_dot_product_equals_the_permute_one(tmp_path):
+    """On an AVX-512 machine ``dot24`` is the permute intrinsic: the gather fallback must agree."""
+    model, _ = random_net(GAME, tmp_path)
+    net = load_net(export_model(_sparse_model(model, "2:4"), tmp_path, fmt="2:4"), GAME)
+    params = infer.pack(net)
+    rng = np.random.default_rng(0)
+    act = int(params[infer.P_ACT])
+    params[act:act + net.hidden] = rng.random(net.hidden, dtype=np.float32)
+    windows = (net.hidden + 31) // 32
+    for j in range(32):
+        args = (params, int(params[infer.P_W2]) + j * windows * 16, int(params[infer.P_AUX]) + j * windows * 16, act,
+                windows)
+        assert simd.dot24(*args) == pytest.approx(simd.dot24_gather(*args), abs=1e-5)
+        expected = float(np.dot(net.dense()["w2"][j], params[act:act + net.hidden]))
+        assert simd.dot24_gather(*args) == pytest.approx(expected, abs=1e-5)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "2:4", "csr"])
+def test_quantised_kernel_is_within_tolerance_of_float_and_matches_its_emulation(fmt, tmp_path):
+    """Stated tolerance: raw output within 0.02 of the float net (scores within 20 of 1000
+    per unit, Connect Four), and within 1e-4 of torch running the dequantised weights with
+    the kernel's rounded activations."""
+    model, _ = random_net(GAME, tmp_path)
+    if fmt != "dense":
+        model = _sparse_model(model, "2:4" if fmt == "2:4" else "unstructured")
+    float_net = load_net(export_model(model, tmp_path / "f", fmt=fmt), GAME)
+    q_net = load_net(export_model(model, tmp_path / "q", fmt=fmt, quant="int8"), GAME)
+    assert q_net.quant == "int8" and q_net.arrays[f"w2{'' if fmt == 'dense' else '_values'}"].dtype == np.int8
+    states = random_positions(GAME, 500, seed=3, max_plies=40)
+    q_out = compiled_outputs(q_net, GAME, states)
+    float_out = compiled_outputs(float_net, GAME, states)
+    assert np.abs(q_out - float_out).max() < 0.02
+    emulated = as_stored(model, fmt, "int8")
+    x = np.concatenate([dense_inputs(GAME, active_features(GAME, s)) for s in states])
+    with torch.no_grad():
+        np.testing.assert_allclose(q_out, emulated(torch.from_numpy(x)).numpy(), rtol=0, atol=1e-4)
+
+
+def test_formats_round_trip_and_refuse_what_they_are_not():
+    rng = np.random.default_rng(0)
+    dense = {"w1": rng.normal(size=(84, 64)).astype(np.float32), "b1": rng.normal(size=64).astype(np.float32),
+             "w2": _masked_24(rng.normal(size=(32, 64)).astype(np.float32)), "b2": np.zeros(32, np.float32),
+             "w3": np.ones(32, np.float32), "b3": np.zeros(1, np.float32)}
+    dense["w1"] = np.ascontiguousarray(_masked_24(dense["w1"].T).T)
+    sizes = [84, 64, 32, 1]
+    for fmt in ("dense", "2:4", "csr"):
+        stored = formats.encode(dense, fmt, None)
+        formats.check(stored, fmt, None, sizes)
+        back = formats.decode(stored, fmt, None, sizes)
+        for k in dense:
+            np.testing.assert_array_equal(back[k], dense[k])
+    stored = formats.encode(dense, "2:4", None)
+    assert stored["w1_positions"].dtype == np.uint8 and stored["w1_values"].shape == (64, 44)  # 84 -> 88 padded
+    with pytest.raises(formats.FormatError, match="not 2:4"):
+        formats.encode({**dense, "w2": np.ones((32, 64), np.float32)}, "2:4", None)
+    bad = dict(formats.encode(dense, "csr", None))
+    bad["w2_indptr"] = bad["w2_indptr"][::-1].copy()
+    with pytest.raises(formats.FormatError, match="CSR"):
+        formats.check(bad, "csr", None, sizes)
+
+
+def test_a_mismatched_pruned_file_is_refused_in_one_line(tmp_path):
+    model, _ = random_net(GAME, tmp_path)
+    path = export_model(_sparse_model(model, "2:4"), tmp_path, fmt="2:4")
+    with np.load(path) as data:
+        contents = {k: data[k] for k in data.files}
+    manifest = json.loads(str(contents.pop("manifest")))
+    manifest["format"] = "csr"
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, manifest=np.array(json.dumps(manifest)), **contents)
+    with pytest.raises(NetError) as error:
+        read_net(bad)
+    assert "\n" not in str(error.value) and "csr" in str(error.value)
+    with pytest.raises(NetError, match="not 2:4"):
+        export_model(model, tmp_path, fmt="2:4")  # a dense model is not silently made 2:4
+
+
+# -- methods ----------------------------------------------------------------------------------------
+def test_structured_shrunk_net_equals_the_masked_full_net(tmp_path):
+    model = trained_tiny(96).double()
+    scores = importance.l2(model)
+    keep = structured.units_to_keep(scores, 48)
+    small, full = structured.shrink(model, keep).double(), structured.masked(model, keep).double()
+    small.load_state_dict({k: v.double() for k, v in small.state_dict().items()})
+    x = inputs_from_indices(tiny_data(n=500).train_features, model.arch.n_inputs).double()
+    with torch.no_grad():
+        a, b = small(x), full(x)
+    assert small.hidden == 48 and float(a.abs().max()) > 0.1
+    torch.testing.assert_close(a, b, rtol=0, atol=1e-12)  # exact up to summation order in float64
+    # and in the compiled kernel: the shrunk file and the masked full-width file score alike
+    states = random_positions(GAME, 300, seed=5, max_plies=30)
+    small_net = load_net(export_model(structured.shrink(trained_tiny(96), keep), tmp_path / "s"), GAME)
+    full_net = load_net(export_model(structured.masked(trained_tiny(96), keep), tmp_path / "f"), GAME)
+    np.testing.assert_allclose(compiled_outputs(small_net, GAME, states), compiled_outputs(full_net, GAME, states),
+                               rtol=0, atol=1e-5)
+
+
+def test_unstructured_local_and_global_masks_hit_their_amount_and_respect_the_floor():
+    model = trained_tiny()
+    scores = importance.l1(model)
+    local = unstructured.masks_for(scores, 0.7)
+    for k, m in local.items():
+        assert (~m).float().mean().item() == pytest.approx(0.7, abs=1 / m.numel())
+    # scale layer 2 down so a plain global threshold would empty it
+    scores = {"l1.weight": scores["l1.weight"], "l2.weight": scores["l2.weight"] * 1e-6}
+    glob = unstructured.masks_for(scores, 0.7, scope="global", floor=0.05)
+    total = sum(m.numel() for m in glob.values())
+    assert sum(int((~m).sum()) for m in glob.values()) == round(0.7 * total)
+    assert glob["l2.weight"].float().mean().item() == pytest.approx(0.05, abs=1 / glob["l2.weight"].numel())
+    with pytest.raises(ValueError, match="floor"):
+        unstructured.masks_for(scores, 0.99, scope="global", floor=0.05)
+
+
+@pytest.mark.parametrize("criterion", ["l1", "l2", "taylor", "activation"])
+def test_every_criterion_scores_every_weight_and_ranks_the_way_it_says(criterion):
+    model, data = trained_tiny(), tiny_data(n=600)
+    x = inputs_from_indices(data.train_features[:256], model.arch.n_inputs)
+    x[:, 5] = 0.0  # one input never on
+    batches = [(x, data.train_target[:256])]
+    scores = importance.CRITERIA[criterion](model, batches)
+    assert scores["l1.weight"].shape == model.l1.weight.shape and scores["l2.weight"].shape == model.l2.weight.shape
+    assert all(bool((s >= 0).all()) and float(s.max()) > 0 for s in scores.values())
+    if criterion == "activation":  # an input that is never on scores zero whatever its weight
+        assert float(scores["l1.weight"][:, 5].max()) == 0.0 and float(scores["l1.weight"][:, 6].max()) > 0
+    if criterion == "taylor":  # zero gradient, zero score: the output layer's dead units
+        assert not torch.equal(scores["l1.weight"].argsort(), importance.l1(model)["l1.weight"].argsort())
+
+
+def test_sparsity_schedules_are_the_curves_they_name():
+    assert sparsity_steps("one-shot", 0.8, 1) == [0.8]
+    agp = sparsity_steps("agp", 0.8, 4)
+    assert agp[-1] == pytest.approx(0.8) and agp[0] == pytest.approx(0.8 * (1 - 0.75 ** 3))
+    assert all(b - a < a for a, b in zip(agp, agp[1:]))  # front-loaded: each step adds less
+    it = sparsity_steps("iterative", 0.75, 2)
+    assert it == pytest.approx([0.5, 0.75])  # half of what is left, twice
+
+
+@pytest.mark.parametrize("method,amount,schedule,steps", [
+    ("unstructured", 0.8, "one-shot", 1), ("unstructured", 0.8, "agp", 3), ("unstructured", 0.75, "lottery", 2),
+    ("structured", 0.5, "iterative", 2), ("structured", 0.25, "agp", 2), ("2:4", None, "agp", 3),
+    ("structured+2:4", 0.5, "one-shot", 1)])
+def test_each_method_and_schedule_reaches_its_target_sparsity_through_fine_tuning(method, amount, schedule, steps,
+                                                                                   tmp_path):
+    parent, data = trained_tiny(), tiny_data()
+    config = PruneConfig(method=method, amount=amount, schedule=schedule, steps=steps, finetune_epochs=1,
+                         batch_size=256, criterion="l1" if method != "structured" else "taylor")
+    result = Pruner(config, data).run(parent, progress=False)
+    model = result.model
+    hidden = {"structured": round(64 * (1 - (amount or 0))), "structured+2:4": 32}.get(method, 64)
+    assert model.hidden == hidden
+    zero = {k: float((w == 0).float().mean()) for k, w in (("l1", model.l1.weight), ("l2", model.l2.weight))}
+    if method == "unstructured":
+        assert result.sparsity["prunable"] == pytest.approx(amount, abs=1e-3)
+        assert (zero["l1"] * model.l1.weight.numel() + zero["l2"] * model.l2.weight.numel()) / (
+            model.l1.weight.numel() + model.l2.weight.numel()) >= amount - 1e-3
+    if "2:4" in method:
+        assert semistructured.is_24(model.l1.weight) and semistructured.is_24(model.l2.weight)
+        assert result.sparsity["prunable"] == pytest.approx(0.5)
+    assert len(result.history) == steps + (method == "structured+2:4")
+    assert all(len(step["epochs"]) == 1 for step in result.history)
+    # weights changed by fine-tuning, and the parent is untouched
+    assert not torch.equal(parent.l2.bias, model.l2.bias) and parent.hidden == 64
+
+
+def test_2_4_holds_through_fine_tuning_and_export(tmp_path):
+    parent = load_net(export_model(trained_tiny(), tmp_path / "parent"), GAME)
+    config = PruneConfig(method="2:4", finetune_epochs=2, batch_size=128)
+    path = prune_net(parent, config, tmp_path / "out", data=tiny_data(), progress=False)
+    net = read_net(path)
+    assert net.format == "2:4" and net.manifest["parent"] == parent.name
+    recipe = net.manifest["prune"]
+    assert (recipe["method"], recipe["finetune_epochs"], recipe["schedule"]) == ("2:4", 2, "one-shot")
+    dense = net.dense()
+    assert formats.is_24(dense["w1"].T) and formats.is_24(dense["w2"])
+    assert net.manifest["metrics"]["loss"] > 0
+
+
+def test_global_unstructured_with_taylor_needs_data_and_says_so():
+    with pytest.raises(ValueError, match="data"):
+        Pruner(PruneConfig(method="unstructured", amount=0.5, criterion="taylor"))
+
+
+# -- the command ------------------------------------------------------------------------------------
+def test_prune_command_writes_a_net_and_refuses_impossible_amounts(tmp_path):
+    parent = export_model(trained_tiny(), tmp_path / "parent")
+    runner = CliRunner()
+    for args, message in [(["--method", "2:4", "--amount", "0.7"], "impossible"),
+                          (["--method", "structured", "--amount", "1"], "remove everything"),
+                          (["--method", "unstructured", "--amount", "0.999", "--scope", "global", "--floor", "0.1"],
+                           "floor"),
+                          (["--method", "structured"], "needs an amount")]:
+        result = runner.invoke(main, ["prune", str(parent), *args, "--out", str(tmp_path / "out")])
+        assert result.exit_code != 0 and message in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()  # nothing half-written
+    result = runner.invoke(main, ["prune", str(parent), "--method", "structured", "--amount", "0.5", "--quant", "int8",
+                                  "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    net = read_net(next((tmp_path / "out").glob("*.npz")))
+    assert net.hidden == 32 and net.quant == "int8" and net.manifest["prune"]["amount"] == 0.5
+    assert "non-zeros" in result.output
