@@ -192,20 +192,24 @@ def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, all_bes
         sys.exit(1)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--game", "game_names", multiple=True, help="Only this game (repeatable).")
 @click.option("--signature", is_flag=True, help="Print only the bench signature (node counts).")
 @click.option("--algorithm", "algorithms", multiple=True, type=ALGORITHM_CHOICE, help="Only this algorithm.")
 @click.option("--runs", type=click.IntRange(1), default=5, show_default=True, help="Runs per measurement.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 @_net_option(" (its game only); also times one evaluation")
-def bench(game_names: tuple[str, ...], signature: bool, algorithms: tuple[str, ...], runs: int, as_json: bool,
-          net_name: str | None) -> None:
+@click.pass_context
+def bench(ctx: click.Context, game_names: tuple[str, ...], signature: bool, algorithms: tuple[str, ...], runs: int,
+          as_json: bool, net_name: str | None) -> None:
     """Bench signature and nodes/s per game and algorithm (medians after warm-up).
 
     With --net, the searches evaluate with the net, and the report adds the time of one
-    evaluation (net and hand-written) inside compiled code.
+    evaluation (net and hand-written) inside compiled code. `bench compression` is the
+    pruning benchmark.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from searchprune import bench as B
 
     net = None
@@ -251,6 +255,124 @@ def bench(game_names: tuple[str, ...], signature: bool, algorithms: tuple[str, .
         update = f", plus {evals['make']:.3f} us to update it per move" if "make" in evals else ""
         click.echo(f"net {net.name}: {evals['net']:.3f} us per evaluation{update} (hand-written: {evals['hand']:.3f} us), "
                    f"median over {evals['positions']} positions")
+
+
+@bench.command("compression")
+@click.option("--game", "game_name", required=True, type=click.Choice(["connect4", "chess", "othello"]))
+@click.option("--parent", "parent_name", help="Dense net to prune (default: the game's shipped dense net).")
+@click.option("--data", "data_dirs", multiple=True, type=click.Path(file_okay=False, exists=True),
+              help="Training data for fine-tuning and the validation loss (default: the parent's).")
+@click.option("--limit", type=click.IntRange(1), help="Fine-tune on at most this many training positions.")
+@click.option("--finetune-epochs", type=click.IntRange(0), default=3, show_default=True)
+@click.option("--lr", type=float, default=3e-4, show_default=True, help="Fine-tuning learning rate.")
+@click.option("--variant", "only", multiple=True, help="Only these variants (repeatable; e.g. 'structured 50% int8').")
+@click.option("--positions", type=click.IntRange(1), default=40, show_default=True, help="Search suite size.")
+@click.option("--depth", type=click.IntRange(1), help="Depth for nodes-to-depth (default: connect4 10, chess 5, othello 6).")
+@click.option("--think", type=float, default=0.05, show_default=True, help="Seconds per position for depth-in-time.")
+@click.option("--eval-rounds", type=click.IntRange(1), default=3, show_default=True)
+@click.option("--rounds", type=click.IntRange(0), default=50, show_default=True,
+              help="Game pairs per Elo match (0: no matches).")
+@click.option("--elo-variant", "elo_only", multiple=True, help="Play matches only for these variants.")
+@click.option("--time", "move_time", type=float, default=0.02, show_default=True, help="Equal time: seconds a move.")
+@click.option("--nodes", type=click.IntRange(1), default=5000, show_default=True, help="Equal nodes: nodes a move.")
+@click.option("--concurrency", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--condition", "conditions", multiple=True, type=click.Choice(["time", "nodes"]),
+              help="Play only these match conditions (default both; equal time wants an idle machine).")
+@click.option("--openings", type=click.Path(dir_okay=False, exists=True), help="Openings for the matches.")
+@click.option("--work", "work_dir", type=click.Path(file_okay=False), help="Resumable work folder.")
+@click.option("--build-only", is_flag=True, help="Only build the variants and their static columns (size, loss).")
+@click.option("--remeasure", is_flag=True, help="Drop the saved timings, searches and equal-time matches (after a "
+              "kernel change); the variants and equal-node matches are kept.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="bench/results", show_default=True)
+def bench_compression(game_name, parent_name, data_dirs, limit, finetune_epochs, lr, only, positions, depth, think,
+                      eval_rounds, rounds, elo_only, move_time, nodes, concurrency, conditions, openings, work_dir,
+                      build_only, remeasure, out_dir) -> None:
+    """Prune the game's net every way (each also int8) and measure size, loss, speed, depth and Elo."""
+    from pathlib import Path
+
+    try:
+        from searchprune.nets import compression as C
+        from searchprune.nets.prune.schedule import tuning_data
+    except ImportError as error:
+        raise click.ClickException(f"the compression bench needs torch: pip install 'searchprune[nets]' ({error})") from None
+    from searchprune.bench import bench_positions
+    from searchprune.config import cache_dir
+    from searchprune.nets.store import NetError, list_nets, load_net
+
+    try:
+        if parent_name:
+            parent = load_net(parent_name, game_name)
+        else:
+            dense = [n for _, n in list_nets() if not isinstance(n, Exception) and n.game == game_name
+                     and n.format == "dense" and not n.quant and not n.manifest.get("prune")]
+            if len(dense) != 1:
+                raise NetError(f"{len(dense)} dense {game_name} nets found: choose one with --parent")
+            parent = dense[0]
+    except NetError as error:
+        raise click.UsageError(str(error)) from None
+    folders = [Path(d) for d in data_dirs] or _parent_data(parent)
+    if not folders:
+        raise click.UsageError("the parent's training data is not on this machine: give --data")
+    keys = [v.key for v in C.VARIANTS]
+    for key in only + elo_only:
+        if key not in keys:
+            raise click.UsageError(f"unknown variant {key!r}: choose from {', '.join(keys)}")
+    variants = [v for v in C.VARIANTS if not only or v.key in only]
+    data = tuning_data(parent, folders, limit)
+    work = Path(work_dir) if work_dir else cache_dir() / f"compression-{game_name}"
+    bench_run = C.Bench(parent, work, data, finetune_epochs=finetune_epochs, lr=lr,
+                        log=lambda text: click.echo(text, err=True))
+    if remeasure:
+        bench_run.forget_timings([v.key for v in variants])
+    nets = {v.key: bench_run.build(v) for v in variants}
+    for v in variants:
+        bench_run.static(v, nets[v.key])
+    depth = depth or {"connect4": 10, "chess": 5, "othello": 6}[game_name]
+    if not build_only:
+        click.echo("timing evaluations", err=True)
+        bench_run.eval_times(nets, eval_rounds)
+        suite = bench_positions(game_name, count=positions, seed=1)
+        for key, net in nets.items():
+            click.echo(f"searching: {key}", err=True)
+            bench_run.search(key, net, suite, depth, think)
+    if rounds and not build_only:
+        for key, net in nets.items():
+            if key == "dense" or (elo_only and key not in elo_only):
+                continue
+            for condition, limits in (("time", {"time": move_time}), ("nodes", {"nodes": nodes})):
+                if conditions and condition not in conditions:
+                    continue
+                click.echo(f"match: {key} vs dense, equal {condition}", err=True)
+                try:
+                    bench_run.elo(key, net, condition, limits, rounds, concurrency, Path(openings) if openings else None)
+                except RuntimeError as error:  # one failed match loses nothing already measured
+                    click.echo(f"skipped: {error}", err=True)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    shown = [v.key for v in variants]
+    lines = [f"# Compression benchmark: {game_name}, parent {parent.name}", "",
+             f"- command: `searchprune bench compression {' '.join(sys.argv[3:])}`",
+             f"- machine: {C.machine_line()}",
+             f"- variants: one-shot pruning by magnitude (l1), then {finetune_epochs} epochs of fine-tuning "
+             f"(Adam, lr {lr}) on {data.description['train_positions']:,} training positions with the masks held; "
+             "int8 = the float variant quantised afterwards (int16 first layer, int8 second layer)",
+             f"- validation loss: the parent's {data.description['val_positions']:,} held-out positions (its own split), "
+             "on the net as stored",
+             f"- µs/eval: compiled evaluation from the accumulators, median of {eval_rounds} interleaved rounds "
+             "(speed-up against dense in brackets)",
+             f"- search: negascout, 16 MiB table cleared per position, {positions} positions of random play "
+             f"(seed 1); nodes/s and mean nodes to depth {depth}; mean depth reached in {think} s",
+             f"- Elo: against the dense parent, {rounds} game pairs per match (colours swapped), "
+             f"equal time {move_time} s a move, equal nodes {nodes:,} a move, "
+             f"{openings or 'the game' + chr(39) + 's shipped openings'}; 95 % error bars", ""]
+    lines += C.table(bench_run.results, shown)
+    png = C.plots(bench_run.results, shown, out, f"{game_name} compression, parent {parent.name}")
+    lines += ["", f"Plot: `{png[0].name}`. Raw results: `compression_{game_name}.json`."]
+    text = "\n".join(lines) + "\n"
+    (out / f"compression_{game_name}.md").write_text(text)
+    (out / f"compression_{game_name}.json").write_text(json.dumps({k: bench_run.results[k] for k in shown
+                                                                   if k in bench_run.results}, indent=1))
+    click.echo(text)
 
 
 @main.command()
@@ -532,8 +654,9 @@ def nets_list(game_name: str | None, as_json: bool) -> None:
             click.echo(json.dumps(row))
             continue
         loss = row["metrics"].get("loss")
-        click.echo(f"{row['name']:<44} {row['game']:<9} {'x'.join(map(str, row['sizes'])):<14} "
-                   f"{row['bytes'] / 1024:>8.1f} KiB  params {row['parameters']:>8,}  "
+        layout = row["format"] + (" int8" if row["quant"] else "")
+        click.echo(f"{row['name']:<44} {row['game']:<9} {'x'.join(map(str, row['sizes'])):<14} {layout:<10} "
+                   f"{row['bytes'] / 1024:>8.1f} KiB  params {row['parameters']:>8,}  non-zero {row['nonzeros']:>8,}  "
                    f"val loss {'-' if loss is None else f'{loss:.4g}'}  {'shipped' if row['shipped'] else 'user'}")
 
 

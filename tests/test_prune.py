@@ -4,6 +4,7 @@ and every compressed kernel against the dense kernel on the same weights."""
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 
 import numpy as np
@@ -11,18 +12,17 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from click.testing import CliRunner  # noqa: E402
-from test_nets import compiled_outputs, random_net, random_positions, real_positions  # noqa: E402
+from click.testing import CliRunner
+from test_nets import compiled_outputs, random_net, random_positions, real_positions
 
-from searchprune.cli import main  # noqa: E402
-from searchprune.nets import formats, infer, simd  # noqa: E402
-from searchprune.nets.export import export_model, load_model  # noqa: E402
-from searchprune.nets.features import active_features, dense_inputs  # noqa: E402
-from searchprune.nets.model import EvalNet, inputs_from_indices  # noqa: E402
-from searchprune.nets.prune import PruneConfig, Pruner  # noqa: E402
-from searchprune.nets.prune import importance, semistructured, structured, unstructured  # noqa: E402
-from searchprune.nets.prune.schedule import TuningData, as_stored, prune_net, sparsity_steps  # noqa: E402
-from searchprune.nets.store import NetError, load_net, read_net  # noqa: E402
+from searchprune.cli import main
+from searchprune.nets import formats, infer, simd
+from searchprune.nets.export import export_model
+from searchprune.nets.features import active_features, dense_inputs
+from searchprune.nets.model import EvalNet, inputs_from_indices
+from searchprune.nets.prune import PruneConfig, Pruner, importance, semistructured, structured, unstructured
+from searchprune.nets.prune.schedule import TuningData, as_stored, prune_net, sparsity_steps
+from searchprune.nets.store import NetError, load_net, read_net
 
 #: Widths that are multiples of 32, as the pruned nets' are, plus one that is not.
 GAME = "connect4"
@@ -91,21 +91,37 @@ def test_compressed_kernels_equal_the_dense_kernel_on_the_same_weights(game, fmt
     np.testing.assert_allclose(packed_out, dense_out, rtol=0, atol=2e-5)
 
 
-def test_the_portable_2_4_dot_product_equals_the_permute_one(tmp_path):
-    """On an AVX-512 machine ``dot24`` is the permute intrinsic: the gather fallback must agree."""
+@pytest.mark.parametrize("fmt", ["dense", "2:4", "int8"])
+def test_the_portable_row_kernels_equal_the_simd_ones_and_numpy(fmt, tmp_path):
+    """On an AVX-512 machine the row kernels are LLVM intrinsics: the portable versions
+    (what other machines run) and numpy must agree with them."""
     model, _ = random_net(GAME, tmp_path)
-    net = load_net(export_model(_sparse_model(model, "2:4"), tmp_path, fmt="2:4"), GAME)
+    if fmt == "2:4":
+        model = _sparse_model(model, "2:4")
+    net = load_net(export_model(model, tmp_path, fmt="dense" if fmt == "int8" else fmt,
+                                quant="int8" if fmt == "int8" else None), GAME)
     params = infer.pack(net)
     rng = np.random.default_rng(0)
-    act = int(params[infer.P_ACT])
-    params[act:act + net.hidden] = rng.random(net.hidden, dtype=np.float32)
     windows = (net.hidden + 31) // 32
-    for j in range(32):
-        args = (params, int(params[infer.P_W2]) + j * windows * 16, int(params[infer.P_AUX]) + j * windows * 16, act,
-                windows)
-        assert simd.dot24(*args) == pytest.approx(simd.dot24_gather(*args), abs=1e-5)
-        expected = float(np.dot(net.dense()["w2"][j], params[act:act + net.hidden]))
-        assert simd.dot24_gather(*args) == pytest.approx(expected, abs=1e-5)
+    if fmt == "int8":
+        act = 2 * int(params[infer.P_AUX2])  # int16 units
+        values = rng.integers(0, 128, net.hidden).astype(np.int16)
+        params.view(np.int16)[act:act + net.hidden] = values
+        weights, stride, columns = 2 * int(params[infer.P_W2]), windows * 32, 0
+        expected = net.arrays["w2"].astype(np.float64) @ values
+        fast, portable = simd.int16_rows4, simd.int16_rows4_portable
+    else:
+        act = int(params[infer.P_ACT])
+        params[act:act + net.hidden] = rng.random(net.hidden, dtype=np.float32)
+        weights, stride = int(params[infer.P_W2]), windows * (16 if fmt == "2:4" else 32)
+        columns = 4 * int(params[infer.P_AUX]) if fmt == "2:4" else 0  # byte offset of the uint8 columns
+        expected = net.dense()["w2"] @ params[act:act + net.hidden].astype(np.float64)
+        fast, portable = ((simd.sparse24_rows4, simd.sparse24_rows4_portable) if fmt == "2:4"
+                          else (simd.dense_rows4, simd.dense_rows4_portable))
+    for j in range(0, 32, 4):
+        args = (params, weights + j * stride, columns + j * stride, act, stride, windows)
+        np.testing.assert_allclose(fast(*args), portable(*args), rtol=0, atol=1e-5)
+        np.testing.assert_allclose(portable(*args), expected[j:j + 4], rtol=1e-6, atol=1e-5)
 
 
 @pytest.mark.parametrize("fmt", ["dense", "2:4", "csr"])
@@ -140,8 +156,8 @@ def test_formats_round_trip_and_refuse_what_they_are_not():
         stored = formats.encode(dense, fmt, None)
         formats.check(stored, fmt, None, sizes)
         back = formats.decode(stored, fmt, None, sizes)
-        for k in dense:
-            np.testing.assert_array_equal(back[k], dense[k])
+        for k, v in dense.items():
+            np.testing.assert_array_equal(back[k], v)
     stored = formats.encode(dense, "2:4", None)
     assert stored["w1_positions"].dtype == np.uint8 and stored["w1_values"].shape == (64, 44)  # 84 -> 88 padded
     with pytest.raises(formats.FormatError, match="not 2:4"):
@@ -192,7 +208,7 @@ def test_unstructured_local_and_global_masks_hit_their_amount_and_respect_the_fl
     model = trained_tiny()
     scores = importance.l1(model)
     local = unstructured.masks_for(scores, 0.7)
-    for k, m in local.items():
+    for m in local.values():
         assert (~m).float().mean().item() == pytest.approx(0.7, abs=1 / m.numel())
     # scale layer 2 down so a plain global threshold would empty it
     scores = {"l1.weight": scores["l1.weight"], "l2.weight": scores["l2.weight"] * 1e-6}
@@ -223,7 +239,8 @@ def test_sparsity_schedules_are_the_curves_they_name():
     assert sparsity_steps("one-shot", 0.8, 1) == [0.8]
     agp = sparsity_steps("agp", 0.8, 4)
     assert agp[-1] == pytest.approx(0.8) and agp[0] == pytest.approx(0.8 * (1 - 0.75 ** 3))
-    assert all(b - a < a for a, b in zip(agp, agp[1:]))  # front-loaded: each step adds less
+    added = np.diff([0.0, *agp])
+    assert all(later < earlier for earlier, later in itertools.pairwise(added))  # front-loaded: each step adds less
     it = sparsity_steps("iterative", 0.75, 2)
     assert it == pytest.approx([0.5, 0.75])  # half of what is left, twice
 
@@ -292,3 +309,34 @@ def test_prune_command_writes_a_net_and_refuses_impossible_amounts(tmp_path):
     net = read_net(next((tmp_path / "out").glob("*.npz")))
     assert net.hidden == 32 and net.quant == "int8" and net.manifest["prune"]["amount"] == 0.5
     assert "non-zeros" in result.output
+
+
+def test_the_compression_bench_builds_variants_once_and_tabulates_them(tmp_path):
+    from searchprune.nets import compression as C
+
+    parent = load_net(export_model(trained_tiny(), tmp_path / "parent"), GAME)
+    data = tiny_data(n=800)
+    wanted = [v for v in C.VARIANTS if v.key in ("dense", "structured 50%", "2:4 int8")]
+    run = C.Bench(parent, tmp_path / "work", data, finetune_epochs=1, lr=1e-3, log=lambda _: None)
+    nets = {v.key: run.build(v) for v in wanted}
+    for v in wanted:
+        run.static(v, nets[v.key])
+    assert nets["dense"] is parent and nets["structured 50%"].hidden == 32
+    assert nets["2:4 int8"].format == "2:4" and nets["2:4 int8"].quant == "int8"
+    assert nets["2:4 int8"].manifest["parent"] == parent.name
+    again = C.Bench(parent, tmp_path / "work", data, finetune_epochs=1, lr=1e-3, log=lambda _: None)
+    assert again.build(wanted[1]).path == nets["structured 50%"].path  # reused, not pruned again
+    rows = C.table(again.results, [v.key for v in wanted])
+    assert len(rows) == 2 + 3 and "| structured 50% | 32 |" in rows[3]
+    assert again.results["2:4 int8"]["weight_bytes"] < again.results["dense"]["weight_bytes"] / 3
+
+
+def test_a_criterion_is_any_callable():
+    """A custom criterion (here: keep the weights of the first hidden units) decides the mask."""
+    def first_units(model, batches):
+        return {k: torch.arange(w.shape[0], 0, -1, dtype=torch.float32)[:, None].expand_as(w).clone()
+                for k, w in importance.weights(model).items()}
+
+    result = Pruner(PruneConfig(method="structured", amount=0.5), criterion=first_units).run(trained_tiny(), False)
+    parent = trained_tiny()
+    torch.testing.assert_close(result.model.l1.weight, parent.l1.weight[:32])

@@ -224,7 +224,7 @@ def check(arrays: dict[str, np.ndarray], fmt: str, quant: str | None, sizes: lis
         if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
             raise FormatError(f"{name} holds NaN or infinite values")
     if fmt == "csr":
-        n_in, hidden, h2, _ = sizes
+        hidden = sizes[1]
         for name, width in (("w1", hidden), ("w2", hidden)):
             values, indices, indptr = (arrays[f"{name}_{k}"] for k in ("values", "indices", "indptr"))
             if (values.ndim != 1 or values.shape != indices.shape or indptr[0] != 0 or np.any(np.diff(indptr) < 0)

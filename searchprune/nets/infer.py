@@ -30,11 +30,13 @@ rounded and kept inside the non-mate range. ``*_forward`` returns the raw float 
 The net's stored format (``formats``) decides how the second layer runs; ``pack`` writes
 a tail code into the header and ``_tail`` branches on it once per evaluation:
 
-- ``TAIL_DENSE``: one dot product per second-layer unit (dense nets, shrunk ones too);
-- ``TAIL_24``: 2:4 rows, kept values and window-local columns (``simd.dot24``);
+- ``TAIL_DENSE``: dense rows (dense nets, shrunk ones too), four units at a time
+  (``simd.dense_rows4``), rows padded with zeros to whole 32-input windows;
+- ``TAIL_24``: 2:4 rows, kept values and window-local columns, four units at a time
+  (``simd.sparse24_rows4``: AVX-512 register permutes instead of scattered loads);
 - ``TAIL_CSR``: compressed sparse rows, one load per non-zero;
 - ``TAIL_INT``: int8 nets: activations rounded to int16 (1.0 -> 127), int16 x int16
-  products summed in int32, then scaled back.
+  products summed in int32 (``simd.int16_rows4``: ``vpmaddwd``), then scaled back.
 
 The first layer always runs as dense float rows, whatever the format: its inputs are
 one-hot, so an evaluation (or an accumulator update) adds the rows of a few active
@@ -55,7 +57,7 @@ from searchprune.games.connect4 import CURRENT, HISTORY, MASK, PLY, bottom_mask,
 from searchprune.games.othello import OPPONENT, PLAYER
 from searchprune.nets import formats
 from searchprune.nets.features import chess_feature, connect4_feature, othello_feature
-from searchprune.nets.simd import dot24
+from searchprune.nets.simd import dense_rows4, int16_rows4, sparse24_rows4
 from searchprune.types import MATE_BOUND
 
 # -- params layout: header slots (float32 values holding exact small integers) --------------
@@ -63,7 +65,7 @@ from searchprune.types import MATE_BOUND
  P_TAIL, P_AUX, P_AUX2) = range(16)
 HEADER = 16
 #: Second-layer kernels (``P_TAIL``). ``P_AUX``/``P_AUX2``: per kernel, the offsets of the
-#: 2:4 columns, the CSR columns and row pointers, or (int8) the scale and the int16 activations.
+#: 2:4 columns (uint8), the CSR columns and row pointers, or (int8) the scale and the int16 activations.
 TAIL_DENSE, TAIL_24, TAIL_CSR, TAIL_INT = range(4)
 #: Accumulator ring of the chess and Connect Four nets: one slot per ply, indexed by ply count modulo this.
 #: Longer than any search line (MAX_PLY), so a line never overwrites its own plies.
@@ -127,18 +129,20 @@ def _second_layer(net, dense: dict[str, np.ndarray]) -> tuple[int, list, dict]:
         padded[:, :hidden] = dense["w2"]
         columns = formats.kept_columns(formats.compress_24(padded)[1])
         values = np.take_along_axis(padded, columns, axis=1)
-        local = (columns - 32 * (np.arange(columns.shape[1]) // 16)[None, :]).astype(np.int32)
+        local = (columns - 32 * (np.arange(columns.shape[1]) // 16)[None, :]).astype(np.uint8)
         return TAIL_24, [("w2", values), ("aux", local), ("b2", dense["b2"])], {}
     if fmt == "csr":
         values, columns, indptr = formats.compress_csr(dense["w2"])
         return TAIL_CSR, [("w2", values), ("aux", columns.astype(np.int32)), ("aux2", indptr.astype(np.int32)),
                           ("b2", dense["b2"])], {}
-    if net.quant:
-        w2 = stored["w2"].astype(np.int16)
-        act = np.zeros(hidden + hidden % 2, np.int16)
+    padded = np.zeros((h2, _windows(hidden) * 32), np.int16 if net.quant else np.float32)
+    if net.quant:  # int8 weights held as int16 (the multiply-add's operand); dequantised biases
+        padded[:, :hidden] = stored["w2"]
         unscale = np.float32(1.0 / (formats.Q_ACT * float(stored["w2_scale"][0])))
-        return TAIL_INT, [("w2", w2), ("b2", stored["b2"].astype(np.int32)), ("aux2", act)], {"aux": unscale}
-    return TAIL_DENSE, [("w2", dense["w2"]), ("b2", dense["b2"])], {}
+        return (TAIL_INT, [("w2", padded), ("b2", dense["b2"]), ("aux2", np.zeros(_windows(hidden) * 32, np.int16))],
+                {"aux": unscale})
+    padded[:, :hidden] = dense["w2"]
+    return TAIL_DENSE, [("w2", padded), ("b2", dense["b2"])], {}
 
 
 # -- shared pieces ---------------------------------------------------------------------------
@@ -184,47 +188,52 @@ def _tail(params: np.ndarray, pre: int) -> np.float32:
 
 
 @njit(**JIT_FAST)
-def _tail_dense(params: np.ndarray, pre: int) -> np.float32:
-    """One dot product per second-layer unit, summed in a register.
+def _units4(params: np.ndarray, j: int, s0: np.float32, s1: np.float32, s2: np.float32, s3: np.float32) -> np.float32:
+    """Second-layer units ``j..j+3`` from their sums: bias, clip, times their output weights."""
+    b2 = int(params[P_B2]) + j
+    w3 = int(params[P_W3]) + j
+    return (params[w3] * min(max(s0 + params[b2], _ZERO), _ONE)
+            + params[w3 + 1] * min(max(s1 + params[b2 + 1], _ZERO), _ONE)
+            + params[w3 + 2] * min(max(s2 + params[b2 + 2], _ZERO), _ONE)
+            + params[w3 + 3] * min(max(s3 + params[b2 + 3], _ZERO), _ONE))
 
-    Adding a ``w2`` row per hidden unit instead (which could skip units clipped to 0)
-    measured 2-3x slower: the sums then live in ``params`` too, LLVM cannot rule out
-    that they alias the weights, and every add goes through memory.
+
+@njit(**JIT_FAST)
+def _tail_dense(params: np.ndarray, pre: int) -> np.float32:
+    """Dense rows, four second-layer units per call of ``dense_rows4``.
+
+    Four rows at a time share the loads of the activations and reduce their four sums
+    together. (Adding a ``w2`` row per hidden unit instead, which could skip units
+    clipped to 0, measured 2-3x slower: the sums then live in ``params`` too, LLVM
+    cannot rule out that they alias the weights, and every add goes through memory.)
     """
     hidden = int(params[P_HIDDEN])
+    windows = (hidden + 31) // 32
+    stride = windows * 32
     w2 = int(params[P_W2])
-    b2 = int(params[P_B2])
-    w3 = int(params[P_W3])
-    h2 = int(params[P_HIDDEN2])
     act_at = int(params[P_ACT])
     _clip(params, pre, act_at, hidden)
-    act = params[act_at:act_at + hidden]
     out = params[int(params[P_B3])]
-    for j in range(h2):
-        w = params[w2 + j * hidden:w2 + (j + 1) * hidden]
-        s = params[b2 + j]
-        for i in range(hidden):
-            s += w[i] * act[i]
-        out += params[w3 + j] * min(max(s, _ZERO), _ONE)
+    for j in range(0, int(params[P_HIDDEN2]), 4):
+        s0, s1, s2, s3 = dense_rows4(params, w2 + j * stride, 0, act_at, stride, windows)
+        out += _units4(params, j, s0, s1, s2, s3)
     return out
 
 
 @njit(**JIT_FAST)
 def _tail_24(params: np.ndarray, pre: int) -> np.float32:
-    """2:4 rows: per unit, 16 kept weights per window of 32 inputs (``simd.dot24``)."""
+    """2:4 rows: per unit, 16 kept weights per window of 32 inputs, four units per call."""
     hidden = int(params[P_HIDDEN])
     windows = (hidden + 31) // 32
     kept = windows * 16
     values = int(params[P_W2])
-    columns = int(params[P_AUX])
-    b2 = int(params[P_B2])
-    w3 = int(params[P_W3])
+    columns = 4 * int(params[P_AUX])  # a byte offset: one byte per kept weight
     act_at = int(params[P_ACT])
     _clip(params, pre, act_at, hidden)
     out = params[int(params[P_B3])]
-    for j in range(int(params[P_HIDDEN2])):
-        s = params[b2 + j] + dot24(params, values + j * kept, columns + j * kept, act_at, windows)
-        out += params[w3 + j] * min(max(s, _ZERO), _ONE)
+    for j in range(0, int(params[P_HIDDEN2]), 4):
+        s0, s1, s2, s3 = sparse24_rows4(params, values + j * kept, columns + j * kept, act_at, kept, windows)
+        out += _units4(params, j, s0, s1, s2, s3)
     return out
 
 
@@ -256,26 +265,22 @@ def _tail_csr(params: np.ndarray, pre: int) -> np.float32:
 
 @njit(**JIT_FAST)
 def _tail_int(params: np.ndarray, pre: int) -> np.float32:
-    """int8 nets: int16 activations (1.0 -> 127) times int16-held int8 weights, in int32."""
+    """int8 nets: int16 activations (1.0 -> 127) times int16-held int8 weights, summed in
+    int32 (``simd.int16_rows4``), then scaled back to floats; biases are float."""
     hidden = int(params[P_HIDDEN])
-    shorts = params.view(np.int16)
-    ints = params.view(np.int32)
+    windows = (hidden + 31) // 32
+    stride = windows * 32
     x = params[pre:pre + hidden]
-    act_at = 2 * int(params[P_AUX2])
-    act = shorts[act_at:act_at + hidden]
+    act_at = 2 * int(params[P_AUX2])  # in int16 units
+    act = params.view(np.int16)[act_at:act_at + hidden]
     for i in range(hidden):
         act[i] = np.int16(min(max(np.floor(x[i] * _Q_ACT + _HALF), _ZERO), _Q_ACT))
     w2 = 2 * int(params[P_W2])
-    b2 = int(params[P_B2])
-    w3 = int(params[P_W3])
     unscale = params[P_AUX]
     out = params[int(params[P_B3])]
-    for j in range(int(params[P_HIDDEN2])):
-        w = shorts[w2 + j * hidden:w2 + (j + 1) * hidden]
-        s = ints[b2 + j]
-        for i in range(hidden):
-            s += np.int32(w[i]) * np.int32(act[i])
-        out += params[w3 + j] * min(max(np.float32(s) * unscale, _ZERO), _ONE)
+    for j in range(0, int(params[P_HIDDEN2]), 4):
+        s0, s1, s2, s3 = int16_rows4(params, w2 + j * stride, 0, act_at, stride, windows)
+        out += _units4(params, j, s0 * unscale, s1 * unscale, s2 * unscale, s3 * unscale)
     return out
 
 

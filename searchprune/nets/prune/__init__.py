@@ -17,4 +17,4 @@ The prunable weights are the two large matrices, ``l1.weight`` (inputs -> hidden
 from searchprune.nets.prune.importance import CRITERIA
 from searchprune.nets.prune.schedule import METHODS, SCHEDULES, PruneConfig, Pruner, PruneResult, prune_net
 
-__all__ = ["CRITERIA", "METHODS", "SCHEDULES", "PruneConfig", "Pruner", "PruneResult", "prune_net"]
+__all__ = ["CRITERIA", "METHODS", "SCHEDULES", "PruneConfig", "PruneResult", "Pruner", "prune_net"]

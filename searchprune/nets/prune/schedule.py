@@ -29,7 +29,6 @@ its epochs (or the unfine-tuned state) had the lowest validation loss.
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -39,7 +38,7 @@ from tqdm import tqdm
 
 from searchprune.nets.model import EvalNet, inputs_from_indices
 from searchprune.nets.prune import semistructured, structured, unstructured
-from searchprune.nets.prune.importance import NEEDS_DATA, PRUNABLE, criterion_for
+from searchprune.nets.prune.importance import NEEDS_DATA, PRUNABLE, Criterion, criterion_for
 
 METHODS = ("unstructured", "structured", "2:4", "structured+2:4")
 SCHEDULES = ("one-shot", "iterative", "agp", "lottery")
@@ -131,12 +130,13 @@ class PruneResult:
 class Pruner:
     """Apply ``config`` to a trained ``EvalNet`` (the parent is not modified)."""
 
-    def __init__(self, config: PruneConfig, data: TuningData | None = None) -> None:
+    def __init__(self, config: PruneConfig, data: TuningData | None = None, criterion: Criterion | None = None) -> None:
+        """``criterion``: any ``importance`` callable, in place of the one ``config`` names."""
         if config.needs_data and data is None:
             raise ValueError("this recipe fine-tunes or uses a data-aware criterion: it needs training data")
         self.config = config
         self.data = data
-        self.criterion = criterion_for(config.criterion)
+        self.criterion = criterion or criterion_for(config.criterion)
 
     def run(self, parent: EvalNet, progress: bool = True) -> PruneResult:
         c = self.config
@@ -182,7 +182,7 @@ class Pruner:
         return [("structured", s) for s in sparsity_steps(c.schedule, c.amount, c.steps)] + [("2:4", 1.0)]
 
     def _scores(self, model: EvalNet) -> dict[str, torch.Tensor]:
-        return self.criterion(model, self._calibration(model) if self.config.criterion in NEEDS_DATA else None)
+        return self.criterion(model, self._calibration(model) if self.data is not None else None)
 
     def _calibration(self, model: EvalNet) -> list[tuple[torch.Tensor, torch.Tensor]]:
         d = self.data
