@@ -362,9 +362,10 @@ def bench_compression(game_name, parent_name, data_dirs, limit, finetune_epochs,
              "(speed-up against dense in brackets)",
              f"- search: negascout, 16 MiB table cleared per position, {positions} positions of random play "
              f"(seed 1); nodes/s and mean nodes to depth {depth}; mean depth reached in {think} s",
-             f"- Elo: against the dense parent, {rounds} game pairs per match (colours swapped), "
-             f"equal time {move_time} s a move, equal nodes {nodes:,} a move, "
-             f"{openings or 'the game' + chr(39) + 's shipped openings'}; 95 % error bars", ""]
+             "- Elo: the variant's, against the dense parent, through `searchprune tournament` (negascout, 16 MiB, "
+             "openings played with colours swapped); 95 % error bars; games in brackets; the limits of each "
+             f"match are in `compression_{game_name}.json` (this run: equal time {move_time} s a move, "
+             f"equal nodes {nodes:,} a move, {openings or 'the game' + chr(39) + 's shipped openings'})", ""]
     lines += C.table(bench_run.results, shown)
     png = C.plots(bench_run.results, shown, out, f"{game_name} compression, parent {parent.name}")
     lines += ["", f"Plot: `{png[0].name}`. Raw results: `compression_{game_name}.json`."]

@@ -45,8 +45,8 @@ _FAST = ("fast",)
 
 
 def _host_has_avx512() -> bool:
-    if numba_config.CPU_NAME not in (None, "host"):  # a portable (generic) target: no AVX-512 assumed
-        return False
+    if numba_config.DISABLE_JIT or numba_config.CPU_NAME not in (None, "host"):
+        return False  # plain Python cannot run an intrinsic; a generic target may lack AVX-512
     try:
         import llvmlite.binding as llvm
 
