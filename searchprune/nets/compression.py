@@ -126,8 +126,8 @@ class Bench:
         if variant.method is None:
             net = self.parent
             path = export_model(load_model(net), folder, parent=net.name, quant=variant.quant,
-                                metrics={}, training=net.manifest.get("training", {}),
-                                prune={"method": None, "quant": variant.quant})
+                                metrics=self._metrics(load_model(net), net.format, variant.quant),
+                                training=net.manifest.get("training", {}), prune={"method": None, "quant": variant.quant})
         elif variant.quant is None:
             config = PruneConfig(method=variant.method, amount=variant.amount, finetune_epochs=self.finetune_epochs,
                                  lr=self.lr)
@@ -137,10 +137,18 @@ class Bench:
             base = self.build(Variant(variant.label, variant.method, variant.amount))
             recipe = {**base.manifest["prune"], "quant": variant.quant}
             path = export_model(load_model(base), folder, parent=self.parent.name, quant=variant.quant,
-                                fmt=base.format, prune=recipe, training=base.manifest.get("training", {}))
+                                fmt=base.format, prune=recipe, training=base.manifest.get("training", {}),
+                                metrics=self._metrics(load_model(base), base.format, variant.quant))
         net = read_net(path)
         self.record(variant.key, net=str(path))
         return net
+
+    def _metrics(self, model, fmt: str, quant: str | None) -> dict:
+        """The manifest's metrics: validation loss of the net as stored (as ``prune_net`` writes)."""
+        from searchprune.nets.prune.schedule import as_stored, validation_loss
+
+        return {"loss": validation_loss(as_stored(model, fmt, quant), self.data),
+                "positions": int(self.data.val_features.shape[0])}
 
     # -- static measures ---------------------------------------------------------------------------
     def static(self, variant: Variant, net) -> None:
