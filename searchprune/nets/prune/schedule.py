@@ -36,6 +36,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from searchprune.nets.arch import arch_for
 from searchprune.nets.model import EvalNet, inputs_from_indices
 from searchprune.nets.prune import semistructured, structured, unstructured
 from searchprune.nets.prune.importance import NEEDS_DATA, PRUNABLE, Criterion, criterion_for
@@ -160,7 +161,7 @@ class Pruner:
                 else:
                     masks = unstructured.masks_for(self._scores(model), target, c.scope, c.floor, masks)
                 if c.schedule == "lottery":
-                    model = _rewind(parent, units, model)
+                    model = _rewind(parent, units)
                 _apply(model, masks)
                 bar.update()
                 record = {"step": number, "stage": stage, "target": round(target, 6), "hidden": model.hidden,
@@ -245,11 +246,9 @@ def _apply(model: EvalNet, masks: dict[str, torch.Tensor]) -> None:
             model.factor = None
 
 
-def _rewind(parent: EvalNet, units: torch.Tensor, model: EvalNet) -> EvalNet:
+def _rewind(parent: EvalNet, units: torch.Tensor) -> EvalNet:
     """The parent's weights for the surviving units (the lottery recipe's rewind point)."""
-    rewound = structured.shrink(parent, units) if units.numel() != parent.hidden else copy.deepcopy(parent)
-    rewound.factor = None if model.factor is None else rewound.factor
-    return rewound
+    return structured.shrink(parent, units) if units.numel() != parent.hidden else copy.deepcopy(parent)
 
 
 def _sparsity(model: EvalNet, masks: dict[str, torch.Tensor], parent_hidden: int | None = None) -> dict:
@@ -276,18 +275,12 @@ def tuning_data(net, data_folders: list[Path], limit: int | None = None) -> Tuni
     data, train_data, val_data = prepare_data(config, data_folders)
     if limit is not None and len(train_data) > limit:
         train_data = train_data.subset(np.sort(np.random.default_rng(0).choice(len(train_data), limit, replace=False)))
-    arch = net_arch(net)
+    arch = arch_for(net.game)
     train_split, val_split = _to_split(train_data, arch, config), _to_split(val_data, arch, config)
     return TuningData(train_split.features, train_split.target, val_split.features, val_split.target,
                       {"folders": [str(f) for f in data_folders], "positions": len(data),
                        "train_positions": len(train_data), "val_positions": len(val_data),
                        "seed": config.seed, "val_fraction": config.val_fraction, "mirror": config.mirror})
-
-
-def net_arch(net):
-    from searchprune.nets.arch import arch_for
-
-    return arch_for(net.game)
 
 
 def prune_net(parent, config: PruneConfig, folder: Path, *, data: TuningData | None = None, fmt: str | None = None,
