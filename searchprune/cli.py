@@ -347,33 +347,23 @@ def bench_compression(game_name, parent_name, data_dirs, limit, finetune_epochs,
                     bench_run.elo(key, net, condition, limits, rounds, concurrency, Path(openings) if openings else None)
                 except RuntimeError as error:  # one failed match loses nothing already measured
                     click.echo(f"skipped: {error}", err=True)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    shown = [v.key for v in variants]
-    lines = [f"# Compression benchmark: {game_name}, parent {parent.name}", "",
-             f"- command: `searchprune bench compression {' '.join(sys.argv[3:])}`",
-             f"- machine: {C.machine_line()}",
-             f"- variants: one-shot pruning by magnitude (l1), then {finetune_epochs} epochs of fine-tuning "
-             f"(Adam, lr {lr}) on {data.description['train_positions']:,} training positions with the masks held; "
-             "int8 = the float variant quantised afterwards (int16 first layer, int8 second layer)",
-             f"- validation loss: the parent's {data.description['val_positions']:,} held-out positions (its own split), "
-             "on the net as stored",
-             f"- µs/eval: compiled evaluation from the accumulators, median of {eval_rounds} interleaved rounds "
-             "(speed-up against dense in brackets)",
-             f"- search: negascout, 16 MiB table cleared per position, {positions} positions of random play "
-             f"(seed 1); nodes/s and mean nodes to depth {depth}; mean depth reached in {think} s",
-             "- Elo: the variant's, against the dense parent, through `searchprune tournament` (negascout, 16 MiB, "
-             "openings played with colours swapped); 95 % error bars; games in brackets; the limits of each "
-             f"match are in `compression_{game_name}.json` (this run: equal time {move_time} s a move, "
-             f"equal nodes {nodes:,} a move, {openings or 'the game' + chr(39) + 's shipped openings'})", ""]
-    lines += C.table(bench_run.results, shown)
-    png = C.plots(bench_run.results, shown, out, f"{game_name} compression, parent {parent.name}")
-    lines += ["", f"Plot: `{png[0].name}`. Raw results: `compression_{game_name}.json`."]
-    text = "\n".join(lines) + "\n"
-    (out / f"compression_{game_name}.md").write_text(text)
-    (out / f"compression_{game_name}.json").write_text(json.dumps({k: bench_run.results[k] for k in shown
-                                                                   if k in bench_run.results}, indent=1))
-    click.echo(text)
+    settings = [
+        (f"variants: one-shot pruning by magnitude (l1), then {finetune_epochs} epochs of fine-tuning (Adam, lr {lr}) "
+         f"on {data.description['train_positions']:,} training positions with the masks held; int8 = the float "
+         "variant quantised afterwards (int16 first layer, int8 second layer)"),
+        (f"validation loss: the parent's {data.description['val_positions']:,} held-out positions (its own split), "
+         "on the net as stored"),
+        (f"µs/eval: compiled evaluation from the accumulators, median of {eval_rounds} interleaved rounds "
+         "(speed-up against dense in brackets)"),
+        (f"search: negascout, 16 MiB table cleared per position, {positions} positions of random play (seed 1); "
+         f"nodes/s and mean nodes to depth {depth}; mean depth reached in {think} s"),
+        ("Elo: the variant's, against the dense parent, through `searchprune tournament` (negascout, 16 MiB, "
+         "openings played with colours swapped); 95 % error bars; games in brackets; the limits of each match "
+         f"are in `compression_{game_name}.json` (this run: equal time {move_time} s a move, equal nodes "
+         f"{nodes:,} a move, {openings or 'the game' + chr(39) + 's shipped openings'})"),
+    ]
+    command = f"searchprune bench compression {' '.join(sys.argv[3:])}"
+    click.echo(C.write_report(bench_run, [v.key for v in variants], Path(out_dir), command, settings))
 
 
 @main.command()

@@ -329,6 +329,10 @@ def test_the_compression_bench_builds_variants_once_and_tabulates_them(tmp_path)
     rows = C.table(again.results, [v.key for v in wanted])
     assert len(rows) == 2 + 3 and "| structured 50% | 32 |" in rows[3]
     assert again.results["2:4 int8"]["weight_bytes"] < again.results["dense"]["weight_bytes"] / 3
+    text = C.write_report(again, [v.key for v in wanted], tmp_path / "out", "searchprune bench compression", ["x"])
+    assert (tmp_path / "out" / "compression_connect4.md").read_text() == text and "| 2:4 int8 |" in text
+    assert json.loads((tmp_path / "out" / "compression_connect4.json").read_text())["structured 50%"]["hidden"] == 32
+    assert (tmp_path / "out" / "compression_connect4.png").stat().st_size > 1000
 
 
 def test_a_criterion_is_any_callable():

@@ -306,3 +306,20 @@ def plots(results: dict, keys: list[str], out: Path, title: str) -> list[Path]:
     plt.close(fig)
     paths.append(path)
     return paths
+
+
+def write_report(bench: Bench, keys: list[str], out: Path, command: str, settings: list[str]) -> str:
+    """Write ``compression_<game>.md`` (the table), ``.json`` (the raw rows) and ``.png`` into
+    ``out``; return the Markdown."""
+    game, parent = bench.parent.game, bench.parent.name
+    out.mkdir(parents=True, exist_ok=True)
+    lines = [f"# Compression benchmark: {game}, parent {parent}", "", f"- command: `{command}`",
+             f"- machine: {machine_line()}", *(f"- {line}" for line in settings), ""]
+    lines += table(bench.results, keys)
+    png = plots(bench.results, keys, out, f"{game} compression, parent {parent}")
+    lines += ["", f"Plot: `{png[0].name}`. Raw results: `compression_{game}.json`."]
+    text = "\n".join(lines) + "\n"
+    (out / f"compression_{game}.md").write_text(text)
+    (out / f"compression_{game}.json").write_text(json.dumps({k: bench.results[k] for k in keys if k in bench.results},
+                                                             indent=1))
+    return text
