@@ -153,16 +153,13 @@ class Bench:
     # -- static measures ---------------------------------------------------------------------------
     def static(self, variant: Variant, net) -> None:
         from searchprune.nets.export import load_model
-        from searchprune.nets.prune.schedule import as_stored, validation_loss
 
-        row = self.results.get(variant.key, {})
-        if "val_loss" in row:
+        if "val_loss" in self.results.get(variant.key, {}):
             return
-        model = as_stored(load_model(net), net.format, net.quant)
         self.record(variant.key, name=net.name, format=net.format, quant=net.quant, hidden=net.hidden,
                     params=int(sum(a.size for a in net.dense().values())), nonzeros=net.nonzeros(),
                     weight_bytes=weight_bytes(net), file_bytes=net.bytes,
-                    val_loss=validation_loss(model, self.data))
+                    val_loss=self._metrics(load_model(net), net.format, net.quant)["loss"])
 
     def eval_times(self, nets: dict[str, object], rounds: int) -> None:
         """µs per evaluation (and per accumulator update), rounds interleaved over the variants."""

@@ -10,6 +10,7 @@ import copy
 import torch
 from torch.ao.pruning import WeightNormSparsifier
 
+from searchprune.nets import formats
 from searchprune.nets.model import EvalNet
 from searchprune.nets.prune.importance import PRUNABLE
 
@@ -36,6 +37,5 @@ def masks_24(model: EvalNet, level: float = 1.0, masks: dict[str, torch.Tensor] 
 
 
 def is_24(weight: torch.Tensor) -> bool:
-    """Every group of 4 consecutive input weights holds at least 2 zeros."""
-    out, n_in = weight.shape
-    return n_in % 4 == 0 and bool(((weight.reshape(out, n_in // 4, 4) != 0).sum(-1) <= 2).all())
+    """Every group of 4 consecutive input weights holds at least 2 zeros (``formats.is_24``)."""
+    return formats.is_24(weight.detach().cpu().numpy())

@@ -12,6 +12,8 @@ A unit's score is the sum of its group's weight scores (any ``importance`` crite
 
 from __future__ import annotations
 
+import copy
+
 import torch
 
 from searchprune.nets.model import EvalNet
@@ -54,8 +56,6 @@ def shrink(model: EvalNet, keep: torch.Tensor) -> EvalNet:
 
 def masked(model: EvalNet, keep: torch.Tensor) -> EvalNet:
     """The full-width model with every unit outside ``keep`` zeroed (the shrink's reference)."""
-    import copy
-
     full = copy.deepcopy(model)
     drop = torch.ones(model.hidden, dtype=torch.bool)
     drop[keep] = False
