@@ -9,6 +9,7 @@ import sys
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -153,3 +154,20 @@ def test_evaluator_is_swappable(tmp_path, monkeypatch):
     result = Searcher(game, evaluator="zero_eval:evaluate").search(game.parse_position("4453"), Limit(depth=4))
     assert result.score == 0  # nothing but the zero evaluation within four plies
     assert np.int64(result.move) in range(7)
+
+
+def test_numba_cache_folder_is_named_for_the_compiled_source(tmp_path):
+    """Numba's cache goes to a folder per fingerprint of the package's compiled source (a
+    kernel edit must not leave other files' cached callers running the old kernel), unless
+    NUMBA_CACHE_DIR is given."""
+    script = "import os, searchprune; print(os.environ['NUMBA_CACHE_DIR'])"
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["SEARCHPRUNE_CACHE_DIR"] = str(tmp_path / "sp")
+    folders = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                              check=True).stdout.strip() for _ in range(2)]
+    assert folders[0] == folders[1]
+    folder = Path(folders[0])
+    assert folder.parent == tmp_path / "sp" / "numba" and len(folder.name) == 16 and folder.is_dir()
+    given = subprocess.run([sys.executable, "-c", script], env=dict(env, NUMBA_CACHE_DIR=str(tmp_path / "mine")),
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert given == str(tmp_path / "mine")
