@@ -91,37 +91,64 @@ def test_compressed_kernels_equal_the_dense_kernel_on_the_same_weights(game, fmt
     np.testing.assert_allclose(packed_out, dense_out, rtol=0, atol=2e-5)
 
 
-@pytest.mark.parametrize("fmt", ["dense", "2:4", "int8"])
-def test_the_portable_row_kernels_equal_the_simd_ones_and_numpy(fmt, tmp_path):
-    """On an AVX-512 machine the row kernels are LLVM intrinsics: the portable versions
-    (what other machines run) and numpy must agree with them."""
+@pytest.mark.parametrize("quant", [None, "int8"])
+@pytest.mark.parametrize("zeros", [0.0, 0.5, 1.0])
+def test_the_24_kernels_equal_their_portable_versions_and_numpy(quant, zeros, tmp_path):
+    """The 2:4 kernels (SIMD on AVX-512 machines, portable elsewhere) against numpy's
+    ``w3 . clip(b2 + W2 clip(pre))`` on the expanded weights (int8: integer weights,
+    activations rounded to 1/127), for first-layer outputs with none, half and all of
+    them clipped to zero."""
     model, _ = random_net(GAME, tmp_path)
-    if fmt == "2:4":
-        model = _sparse_model(model, "2:4")
-    net = load_net(export_model(model, tmp_path, fmt="dense" if fmt == "int8" else fmt,
-                                quant="int8" if fmt == "int8" else None), GAME)
+    net = load_net(export_model(_sparse_model(model, "2:4"), tmp_path, fmt="2:4", quant=quant), GAME)
     params = infer.pack(net)
-    rng = np.random.default_rng(0)
-    windows = (net.hidden + 31) // 32
-    if fmt == "int8":
-        act = 2 * int(params[infer.P_AUX2])  # int16 units
-        values = rng.integers(0, 128, net.hidden).astype(np.int16)
-        params.view(np.int16)[act:act + net.hidden] = values
-        weights, stride, columns = 2 * int(params[infer.P_W2]), windows * 32, 0
-        expected = net.arrays["w2"].astype(np.float64) @ values
-        fast, portable = simd.int16_rows4, simd.int16_rows4_portable
+    assert params[infer.P_TAIL] == (infer.TAIL_24_INT if quant else infer.TAIL_24)
+    rng = np.random.default_rng(int(zeros * 100))
+    pre = int(params[infer.P_PRE])  # the first layer's output, clipped by the kernel
+    params[pre:pre + net.hidden] = (rng.random(net.hidden, dtype=np.float32) * 1.4 - 0.2) * (rng.random(net.hidden) >= zeros)
+    act = np.clip(params[pre:pre + net.hidden].astype(np.float64), 0, 1)
+    dense = net.dense()
+    weights, b2, w3 = int(params[infer.P_W2]), int(params[infer.P_B2]), int(params[infer.P_W3])
+    if quant:
+        raw = formats.decode_raw(net.arrays, "2:4", net.manifest["sizes"])["w2"].astype(np.float64)
+        sums = (raw @ np.floor(act * 127 + 0.5)) * float(params[infer.P_AUX])
+        args = (params, weights, int(params[infer.P_AUX2]), pre, infer._chunks(net.hidden, 32), b2, w3,
+                params[infer.P_AUX])
+        fast, portable = simd.int16_sparse24_groups, simd.int16_sparse24_groups_portable
     else:
-        act = int(params[infer.P_ACT])
-        params[act:act + net.hidden] = rng.random(net.hidden, dtype=np.float32)
-        weights, stride = int(params[infer.P_W2]), windows * (16 if fmt == "2:4" else 32)
-        columns = 4 * int(params[infer.P_AUX]) if fmt == "2:4" else 0  # byte offset of the uint8 columns
-        expected = net.dense()["w2"] @ params[act:act + net.hidden].astype(np.float64)
-        fast, portable = ((simd.sparse24_rows4, simd.sparse24_rows4_portable) if fmt == "2:4"
-                          else (simd.dense_rows4, simd.dense_rows4_portable))
-    for j in range(0, 32, 4):
-        args = (params, weights + j * stride, columns + j * stride, act, stride, windows)
-        np.testing.assert_allclose(fast(*args), portable(*args), rtol=0, atol=1e-5)
-        np.testing.assert_allclose(portable(*args), expected[j:j + 4], rtol=1e-6, atol=1e-5)
+        sums = dense["w2"].astype(np.float64) @ act
+        args = (params, weights, int(params[infer.P_AUX]), pre, infer._chunks(net.hidden, 16), b2, w3)
+        fast, portable = simd.sparse24_groups, simd.sparse24_groups_portable
+    expected = dense["w3"].astype(np.float64).reshape(-1) @ np.clip(sums + dense["b2"], 0, 1)
+    assert abs(fast(*args) - portable(*args)) < 1e-5
+    assert abs(portable(*args) - expected) < 1e-5
+
+
+@pytest.mark.parametrize("quant", [None, "int8"])
+@pytest.mark.parametrize("zeros", [0.0, 0.5, 1.0])
+def test_the_column_kernels_equal_their_portable_versions_and_numpy(quant, zeros, tmp_path):
+    """The dense and int8 kernels (SIMD on AVX-512 machines, portable elsewhere) against
+    numpy's ``w3 . clip(b2 + W2 clip(pre))``, the int8 one with its activations rounded
+    to 1/127, for first-layer outputs with none, half and all of them clipped to zero."""
+    model, _ = random_net(GAME, tmp_path)
+    net = load_net(export_model(model, tmp_path, quant=quant), GAME)
+    params = infer.pack(net)
+    rng = np.random.default_rng(int(zeros * 100))
+    pre = int(params[infer.P_PRE])
+    params[pre:pre + net.hidden] = (rng.random(net.hidden, dtype=np.float32) * 1.4 - 0.2) * (rng.random(net.hidden) >= zeros)
+    act = np.clip(params[pre:pre + net.hidden].astype(np.float64), 0, 1)
+    dense = net.dense()
+    if quant:
+        sums = (net.arrays["w2"].astype(np.float64) @ np.floor(act * 127 + 0.5)) * float(params[infer.P_AUX])
+        chunks, unscale = infer._chunks(net.hidden, 32), params[infer.P_AUX]
+        fast, portable = simd.int16_columns, simd.int16_columns_portable
+    else:
+        sums = dense["w2"].astype(np.float64) @ act
+        chunks, unscale = infer._chunks(net.hidden, 16), np.float32(1.0)
+        fast, portable = simd.dense_columns, simd.dense_columns_portable
+    expected = dense["w3"].astype(np.float64).reshape(-1) @ np.clip(sums + dense["b2"], 0, 1)
+    args = (params, int(params[infer.P_W2]), pre, chunks, int(params[infer.P_B2]), int(params[infer.P_W3]), unscale)
+    assert abs(fast(*args) - portable(*args)) < 1e-5
+    assert abs(portable(*args) - expected) < 1e-5
 
 
 @pytest.mark.parametrize("fmt", ["dense", "2:4", "csr"])

@@ -30,13 +30,19 @@ rounded and kept inside the non-mate range. ``*_forward`` returns the raw float 
 The net's stored format (``formats``) decides how the second layer runs; ``pack`` writes
 a tail code into the header and ``_tail`` branches on it once per evaluation:
 
-- ``TAIL_DENSE``: dense rows (dense nets, shrunk ones too), four units at a time
-  (``simd.dense_rows4``), rows padded with zeros to whole 32-input windows;
-- ``TAIL_24``: 2:4 rows, kept values and window-local columns, four units at a time
-  (``simd.sparse24_rows4``: AVX-512 register permutes instead of scattered loads);
+- ``TAIL_DENSE``: dense nets (shrunk ones too), stored by columns (an input's 32
+  weights together): each activation times its column (``simd.dense_columns``);
+- ``TAIL_24``: 2:4 nets, by groups of 4 inputs: each unit's two kept values and which
+  input each multiplies (``simd.sparse24_groups``);
 - ``TAIL_CSR``: compressed sparse rows, one load per non-zero;
-- ``TAIL_INT``: int8 nets: activations rounded to int16 (1.0 -> 127), int16 x int16
-  products summed in int32 (``simd.int16_rows4``: ``vpmaddwd``), then scaled back.
+- ``TAIL_INT``: int8 nets: activations rounded to int16 (1.0 -> 127), multiplied by the
+  int8 weights (held as int16) by pairs of inputs and summed in int32
+  (``simd.int16_columns``: ``vpmaddwd``), then scaled back;
+- ``TAIL_24_INT``: 2:4 int8 nets: a unit's two kept weights of a group in one int16
+  multiply-add (``simd.int16_sparse24_groups``).
+
+The dense, 2:4 and int8 kernels read the first layer's output and clip it in registers
+(see ``simd``); all 32 second-layer sums stay in two vectors through the output layer.
 
 The first layer always runs as dense float rows, whatever the format: its inputs are
 one-hot, so an evaluation (or an accumulator update) adds the rows of a few active
@@ -55,9 +61,9 @@ from searchprune.games.chess.board import BOARD, HIST, HIST_MASK, HPLY, R_CAPTUR
 from searchprune.games.chess.tables import CASTLING, EN_PASSANT, NULL_MOVE, PAWN, PROMO_N, PROMO_Q, WHITE
 from searchprune.games.connect4 import CURRENT, HISTORY, MASK, PLY, bottom_mask, column_mask
 from searchprune.games.othello import OPPONENT, PLAYER
-from searchprune.nets import formats
+from searchprune.nets import formats, simd
 from searchprune.nets.features import chess_feature, connect4_feature, othello_feature
-from searchprune.nets.simd import dense_rows4, int16_rows4, sparse24_rows4
+from searchprune.nets.simd import dense_columns, int16_columns, int16_sparse24_groups, sparse24_groups
 from searchprune.types import MATE_BOUND
 
 # -- params layout: header slots (float32 values holding exact small integers) --------------
@@ -65,8 +71,8 @@ from searchprune.types import MATE_BOUND
  P_TAIL, P_AUX, P_AUX2) = range(16)
 HEADER = 16
 #: Second-layer kernels (``P_TAIL``). ``P_AUX``/``P_AUX2``: per kernel, the offsets of the
-#: 2:4 columns (uint8), the CSR columns and row pointers, or (int8) the scale and the int16 activations.
-TAIL_DENSE, TAIL_24, TAIL_CSR, TAIL_INT = range(4)
+#: 2:4 selectors (int32), the CSR columns and row pointers, or (int8) the scale and the 2:4 selectors (int16).
+TAIL_DENSE, TAIL_24, TAIL_CSR, TAIL_INT, TAIL_24_INT = range(5)
 #: Accumulator ring of the chess and Connect Four nets: one slot per ply, indexed by ply count modulo this.
 #: Longer than any search line (MAX_PLY), so a line never overwrites its own plies.
 ACC_SLOTS = 256
@@ -90,9 +96,13 @@ def pack(net) -> np.ndarray:
     dense = net.dense()
     n_in, hidden, h2, _ = net.manifest["sizes"]
     tail, layer2, aux = _second_layer(net, dense)
+    if h2 != simd.OUTPUTS:
+        raise ValueError(f"the kernels are written for a second layer of {simd.OUTPUTS} units, not {h2}")
     blocks = [("w1", dense["w1"]), ("b1", dense["b1"]), *layer2, ("w3", dense["w3"]), ("b3", dense["b3"]),
-              ("pre", np.zeros(hidden, np.float32)), ("act", np.zeros(_windows(hidden) * 32, np.float32)),
-              ("acc", np.zeros(ACC_SLOTS * 2 * hidden if net.game in INCREMENTAL else 1, np.float32))]
+              ("pre", np.zeros(hidden, np.float32)),
+              ("act", np.zeros(hidden, np.float32)),
+              ("acc", np.zeros(ACC_SLOTS * 2 * hidden if net.game in INCREMENTAL else 1, np.float32)),
+              ("end", np.zeros(32, np.float32))]  # kernels read whole chunks (up to 32) past the last slot
     offsets = {}
     position = HEADER
     for name, block in blocks:
@@ -113,36 +123,67 @@ def pack(net) -> np.ndarray:
     return params
 
 
-def _windows(hidden: int) -> int:
-    """32-input windows of the 2:4 kernel (the activations are padded with zeros to fill them)."""
-    return -(-hidden // 32)
+@njit(**JIT_FAST)
+def _chunks(hidden: int, width: int) -> int:
+    """Chunks of ``width`` inputs the kernels read the first layer's output in."""
+    return (hidden + width - 1) // width
+
+
+def _by_chunk(kept: np.ndarray) -> np.ndarray:
+    """``[units, 2 * groups]`` kept values (two per group) -> ``[chunk, group, slot, unit]``."""
+    units, slots = kept.shape
+    return np.ascontiguousarray(kept.reshape(units, slots // 8, 4, 2).transpose(1, 2, 3, 0))
+
+
+def _by_pair_chunk(kept: np.ndarray) -> np.ndarray:
+    """``[32 units, 2 * groups]`` -> ``[chunk, 8 groups, 2 halves, 16 units, 2 slots]``."""
+    units, slots = kept.shape
+    return np.ascontiguousarray(kept.reshape(2, units // 2, slots // 16, 8, 2).transpose(2, 3, 0, 1, 4))
+
+
+def _unscale(stored: dict[str, np.ndarray]) -> np.float32:
+    """int32 sum of int16 activations times int8 weights -> float."""
+    return np.float32(1.0 / (formats.Q_ACT * float(stored["w2_scale"][0])))
 
 
 def _second_layer(net, dense: dict[str, np.ndarray]) -> tuple[int, list, dict]:
     """(tail code, the second layer's blocks, header values that are not offsets)."""
     h2, hidden = dense["w2"].shape
     fmt, stored = net.format, net.arrays
+    if fmt == "2:4" and net.quant:
+        # By chunks of 32 inputs (8 groups): per group and half of the units, each unit's
+        # two kept int8 values side by side, and the chunk's inputs they multiply.
+        width = 32 * _chunks(hidden, 32)
+        raw = formats.decode_raw(stored, fmt, net.manifest["sizes"])["w2"]
+        values, positions = formats.compress_24(np.pad(raw, ((0, 0), (0, width - hidden))))
+        selectors = formats.kept_columns(positions) % 32
+        return TAIL_24_INT, [("w2", _by_pair_chunk(values.astype(np.int16))),
+                             ("aux2", _by_pair_chunk(selectors.astype(np.int16))), ("b2", dense["b2"])], \
+            {"aux": _unscale(stored)}
     if fmt == "2:4":
-        # Pad each row to whole windows (zero weights), then number each kept weight's
-        # column inside its window of 32 inputs.
-        padded = np.zeros((h2, _windows(hidden) * 32), np.float32)
-        padded[:, :hidden] = dense["w2"]
-        columns = formats.kept_columns(formats.compress_24(padded)[1])
-        values = np.take_along_axis(padded, columns, axis=1)
-        local = (columns - 32 * (np.arange(columns.shape[1]) // 16)[None, :]).astype(np.uint8)
-        return TAIL_24, [("w2", values), ("aux", local), ("b2", dense["b2"])], {}
+        # By chunks of 16 inputs (4 groups of 4): each unit's two kept values per group (its
+        # slots) and which of the chunk's 16 inputs each multiplies, laid out [chunk, group,
+        # slot, unit]. Inputs past the hidden units get zero weights.
+        width = 16 * _chunks(hidden, 16)
+        values, positions = formats.compress_24(np.pad(dense["w2"], ((0, 0), (0, width - hidden))))
+        selectors = formats.kept_columns(positions) % 16
+        return TAIL_24, [("w2", _by_chunk(values)), ("aux", _by_chunk(selectors.astype(np.int32))),
+                         ("b2", dense["b2"])], {}
     if fmt == "csr":
         values, columns, indptr = formats.compress_csr(dense["w2"])
         return TAIL_CSR, [("w2", values), ("aux", columns.astype(np.int32)), ("aux2", indptr.astype(np.int32)),
                           ("b2", dense["b2"])], {}
-    padded = np.zeros((h2, _windows(hidden) * 32), np.int16 if net.quant else np.float32)
-    if net.quant:  # int8 weights held as int16 (the multiply-add's operand); dequantised biases
-        padded[:, :hidden] = stored["w2"]
-        unscale = np.float32(1.0 / (formats.Q_ACT * float(stored["w2_scale"][0])))
-        return (TAIL_INT, [("w2", padded), ("b2", dense["b2"]), ("aux2", np.zeros(_windows(hidden) * 32, np.int16))],
-                {"aux": unscale})
-    padded[:, :hidden] = dense["w2"]
-    return TAIL_DENSE, [("w2", padded), ("b2", dense["b2"])], {}
+    if net.quant:
+        # int8 weights held as int16 (the multiply-add's operand), by pairs of inputs: pair
+        # p's column holds (w[k, 2p], w[k, 2p + 1]) for every unit k; dequantised biases.
+        pairs = 16 * _chunks(hidden, 32)
+        columns = np.zeros((2 * pairs, h2), np.int16)
+        columns[:hidden] = stored["w2"].T
+        return TAIL_INT, [("w2", columns.reshape(pairs, 2, h2).transpose(0, 2, 1)), ("b2", dense["b2"])], \
+            {"aux": _unscale(stored)}
+    columns = np.zeros((16 * _chunks(hidden, 16), h2), np.float32)  # by input: its 32 weights
+    columns[:hidden] = dense["w2"].T
+    return TAIL_DENSE, [("w2", columns), ("b2", dense["b2"])], {}
 
 
 # -- shared pieces ---------------------------------------------------------------------------
@@ -184,57 +225,25 @@ def _tail(params: np.ndarray, pre: int) -> np.float32:
         return _tail_24(params, pre)
     if tail == TAIL_CSR:
         return _tail_csr(params, pre)
-    return _tail_int(params, pre)
-
-
-@njit(**JIT_FAST)
-def _units4(params: np.ndarray, j: int, s0: np.float32, s1: np.float32, s2: np.float32, s3: np.float32) -> np.float32:
-    """Second-layer units ``j..j+3`` from their sums: bias, clip, times their output weights."""
-    b2 = int(params[P_B2]) + j
-    w3 = int(params[P_W3]) + j
-    return (params[w3] * min(max(s0 + params[b2], _ZERO), _ONE)
-            + params[w3 + 1] * min(max(s1 + params[b2 + 1], _ZERO), _ONE)
-            + params[w3 + 2] * min(max(s2 + params[b2 + 2], _ZERO), _ONE)
-            + params[w3 + 3] * min(max(s3 + params[b2 + 3], _ZERO), _ONE))
+    if tail == TAIL_INT:
+        return _tail_int(params, pre)
+    return _tail_24_int(params, pre)
 
 
 @njit(**JIT_FAST)
 def _tail_dense(params: np.ndarray, pre: int) -> np.float32:
-    """Dense rows, four second-layer units per call of ``dense_rows4``.
-
-    Four rows at a time share the loads of the activations and reduce their four sums
-    together. (Adding a ``w2`` row per hidden unit instead, which could skip units
-    clipped to 0, measured 2-3x slower: the sums then live in ``params`` too, LLVM
-    cannot rule out that they alias the weights, and every add goes through memory.)
-    """
-    hidden = int(params[P_HIDDEN])
-    windows = (hidden + 31) // 32
-    stride = windows * 32
-    w2 = int(params[P_W2])
-    act_at = int(params[P_ACT])
-    _clip(params, pre, act_at, hidden)
-    out = params[int(params[P_B3])]
-    for j in range(0, int(params[P_HIDDEN2]), 4):
-        s0, s1, s2, s3 = dense_rows4(params, w2 + j * stride, 0, act_at, stride, windows)
-        out += _units4(params, j, s0, s1, s2, s3)
-    return out
+    """Dense nets (shrunk ones too): the second layer by columns (``simd.dense_columns``)."""
+    return params[int(params[P_B3])] + dense_columns(params, int(params[P_W2]), pre,
+                                                     _chunks(int(params[P_HIDDEN]), 16), int(params[P_B2]),
+                                                     int(params[P_W3]), _ONE)
 
 
 @njit(**JIT_FAST)
 def _tail_24(params: np.ndarray, pre: int) -> np.float32:
-    """2:4 rows: per unit, 16 kept weights per window of 32 inputs, four units per call."""
-    hidden = int(params[P_HIDDEN])
-    windows = (hidden + 31) // 32
-    kept = windows * 16
-    values = int(params[P_W2])
-    columns = 4 * int(params[P_AUX])  # a byte offset: one byte per kept weight
-    act_at = int(params[P_ACT])
-    _clip(params, pre, act_at, hidden)
-    out = params[int(params[P_B3])]
-    for j in range(0, int(params[P_HIDDEN2]), 4):
-        s0, s1, s2, s3 = sparse24_rows4(params, values + j * kept, columns + j * kept, act_at, kept, windows)
-        out += _units4(params, j, s0, s1, s2, s3)
-    return out
+    """2:4 nets: each unit's two kept weights per group of 4 inputs (``simd.sparse24_groups``)."""
+    return params[int(params[P_B3])] + sparse24_groups(params, int(params[P_W2]), int(params[P_AUX]), pre,
+                                                       _chunks(int(params[P_HIDDEN]), 16), int(params[P_B2]),
+                                                       int(params[P_W3]))
 
 
 @njit(**JIT_FAST)
@@ -265,23 +274,21 @@ def _tail_csr(params: np.ndarray, pre: int) -> np.float32:
 
 @njit(**JIT_FAST)
 def _tail_int(params: np.ndarray, pre: int) -> np.float32:
-    """int8 nets: int16 activations (1.0 -> 127) times int16-held int8 weights, summed in
-    int32 (``simd.int16_rows4``), then scaled back to floats; biases are float."""
-    hidden = int(params[P_HIDDEN])
-    windows = (hidden + 31) // 32
-    stride = windows * 32
-    x = params[pre:pre + hidden]
-    act_at = 2 * int(params[P_AUX2])  # in int16 units
-    act = params.view(np.int16)[act_at:act_at + hidden]
-    for i in range(hidden):
-        act[i] = np.int16(min(max(np.floor(x[i] * _Q_ACT + _HALF), _ZERO), _Q_ACT))
-    w2 = 2 * int(params[P_W2])
-    unscale = params[P_AUX]
-    out = params[int(params[P_B3])]
-    for j in range(0, int(params[P_HIDDEN2]), 4):
-        s0, s1, s2, s3 = int16_rows4(params, w2 + j * stride, 0, act_at, stride, windows)
-        out += _units4(params, j, s0 * unscale, s1 * unscale, s2 * unscale, s3 * unscale)
-    return out
+    """int8 nets: activations rounded to int16 (1.0 -> 127) in registers, times the int8
+    weights (held as int16) by input pairs, summed in int32 (``simd.int16_columns``),
+    scaled back to floats; biases are float."""
+    return params[int(params[P_B3])] + int16_columns(params, int(params[P_W2]), pre,
+                                                     _chunks(int(params[P_HIDDEN]), 32), int(params[P_B2]),
+                                                     int(params[P_W3]), params[P_AUX])
+
+
+@njit(**JIT_FAST)
+def _tail_24_int(params: np.ndarray, pre: int) -> np.float32:
+    """2:4 int8 nets: both kept weights of a unit's group in one int16 multiply-add
+    (``simd.int16_sparse24_groups``)."""
+    return params[int(params[P_B3])] + int16_sparse24_groups(params, int(params[P_W2]), int(params[P_AUX2]), pre,
+                                                             _chunks(int(params[P_HIDDEN]), 32), int(params[P_B2]),
+                                                             int(params[P_W3]), params[P_AUX])
 
 
 @njit(**JIT_FAST)

@@ -1,25 +1,30 @@
-"""Second-layer row kernels with AVX-512 vectors written in LLVM IR, and portable fallbacks.
+"""The second and third layers as AVX-512 kernels written in LLVM IR, with portable fallbacks.
 
-The second layer is 32 dot products of weight rows with the hidden activations. Its
-kernels take four rows at a time (``*_rows4``): the four share each load of the
-activations, and their four sums are reduced together (five shuffle-and-add steps,
-not sixteen).
+Each kernel computes ``w3 . clip(b2 + W2 clip(pre))`` (all but the output bias) from
+the first layer's output ``pre``, for the 32 second-layer units (``OUTPUTS``) at once:
 
-2:4 rows keep 2 weights in every group of 4 inputs, so 16 kept weights always come from
-the same 32 inputs (8 groups): a window. Their inputs can be picked out of the two
-512-bit registers holding those 32 activations by one two-source permute
-(``vpermi2ps``), with the kept weight's column inside the window as the permute index.
-That replaces the scattered loads (a gather, or one load per weight) that made a plain
-2:4 kernel about 5x slower than the dense one, and does half the multiply-adds of the
-dense row.
+- the first layer's output is read 16 values (one vector) at a time and clipped (or, for
+  int8 nets, clipped, scaled and rounded to int16) **in registers**, never written back;
+- every activation reaches the units' weights by an in-register permute: the 32 weights
+  of one input (``dense_columns``: the layer stored by columns) are multiplied by that
+  input's activation broadcast from the register, and 2:4 weights (``sparse24_groups``)
+  by the activation each one selects from the register;
+- the 32 sums stay in two vectors: bias, clip and the output layer run on them, and
+  only the final dot product is reduced.
 
-Numba cannot name that instruction, so the kernels are Numba intrinsics that write the
-loop in LLVM IR. They compile only where the CPU has AVX-512F (``HAVE_AVX512``) and
-Numba targets the host CPU; elsewhere ``dense_rows4``/``sparse24_rows4`` are the
-portable Numba versions (``*_portable``), which compute the same sums. All read from
-``params``: row weights at ``weights`` (rows ``stride`` floats apart), 2:4 window-local
-columns (uint8, rows ``stride`` bytes apart) at byte offset ``columns``, the activations
-at ``act`` (zero-padded to whole windows); ``windows`` windows of 32 inputs.
+What that replaced, measured on the chess and Connect Four nets (``bench/results``):
+row kernels (four units at a time, each reduced separately) spent most of their time
+outside the multiply-adds; a column kernel over a list of the non-zero activations
+(about half are zero after the clipped ReLU) did half the multiply-adds but wrote the
+activations and the list to memory and read them back at once, and measured no faster;
+the 2:4 row kernel (``vpermi2ps`` over windows of 32) was 0.6-0.8x as fast as dense rows.
+
+Numba cannot name these instructions, so the kernels are Numba intrinsics that write
+their loops in LLVM IR. They compile only where the CPU has AVX-512F and BW
+(``HAVE_AVX512``) and Numba targets the host CPU; elsewhere the names are bound to the
+portable Numba versions (``*_portable``), which compute the same values. All read from
+``params``; offsets are in 4-byte units. Inputs past the hidden units (up to the next
+whole chunk) are read too, and their weights are zero.
 """
 
 from __future__ import annotations
@@ -37,8 +42,6 @@ _F32 = ir.FloatType()
 _I32 = ir.IntType(32)
 _VF = ir.VectorType(_F32, 16)
 _VI = ir.VectorType(_I32, 16)
-_I8 = ir.IntType(8)
-_V8 = ir.VectorType(_I8, 16)
 _I16 = ir.IntType(16)
 _VS = ir.VectorType(_I16, 32)
 _FAST = ("fast",)
@@ -75,170 +78,309 @@ def _horizontal_sum(builder, vector):
     return builder.extract_element(vector, ir.Constant(_I32, 0))
 
 
-def _shuffle(builder, a, b, lanes):
-    return builder.shuffle_vector(a, b, ir.Constant(ir.VectorType(_I32, len(lanes)), lanes))
+#: Second-layer width the kernels are written for (``arch.HIDDEN2``): two 16-lane vectors.
+OUTPUTS = 32
 
 
-def _sum_four(builder, vectors):
-    """Four 16-lane vectors -> one vector whose lanes 0, 4, 8 and 12 hold their sums.
+def _lane(index: int):
+    """Permute indices that broadcast lane ``index`` to all 16 lanes."""
+    return ir.Constant(_VI, [index] * 16)
 
-    Adding halves of two vectors at a time merges them, so four sums cost five
-    shuffle-and-add steps instead of four separate reductions of four steps each.
+
+def _clip_vector(builder, vector):
+    zero, one = ir.Constant(_VF, [0.0] * 16), ir.Constant(_VF, [1.0] * 16)
+    low = builder.select(builder.fcmp_ordered(">", vector, zero, flags=_FAST), vector, zero)
+    return builder.select(builder.fcmp_ordered("<", low, one, flags=_FAST), low, one)
+
+
+def _intrinsic_function(builder, name, result, arguments):
+    return cgutils.get_or_insert_function(builder.module, ir.FunctionType(result, arguments), name)
+
+
+def _output_layer(builder, base, halves, b2, w3):
+    """``w3 . clip(sums + b2)`` from the 32 sums in two vectors."""
+    out = None
+    for half, total in enumerate(halves):
+        offset = ir.Constant(b2.type, 16 * half)
+        total = builder.fadd(total, _load(builder, base, builder.add(b2, offset), _VF), flags=_FAST)
+        term = builder.fmul(_clip_vector(builder, total), _load(builder, base, builder.add(w3, offset), _VF),
+                            flags=_FAST)
+        out = term if out is None else builder.fadd(out, term, flags=_FAST)
+    return _horizontal_sum(builder, out)
+
+
+def _int16_chunk(builder, base, first):
+    """32 first-layer outputs from ``first`` as int16 activations: ``floor(clip(x) * 127 + 0.5)``."""
+    floor = _intrinsic_function(builder, "llvm.floor.v16f32", _VF, [_VF])
+    scale, half = ir.Constant(_VF, [127.0] * 16), ir.Constant(_VF, [0.5] * 16)
+    packed = []
+    for part in range(2):
+        x = _clip_vector(builder, _load(builder, base, builder.add(first, ir.Constant(first.type, 16 * part)), _VF))
+        x = builder.call(floor, [builder.fadd(builder.fmul(x, scale), half)])
+        packed.append(builder.trunc(builder.fptosi(x, _VI), ir.VectorType(_I16, 16)))
+    return builder.shuffle_vector(packed[0], packed[1], ir.Constant(ir.VectorType(_I32, 32), list(range(32))))
+
+
+def _int_totals(builder, sums, unscale):
+    """Eight int32 accumulators -> the two float vectors of sums, scaled by ``unscale``."""
+    factor = builder.insert_element(ir.Constant(_VF, None), unscale, ir.Constant(_I32, 0))
+    factor = builder.shuffle_vector(factor, factor, _lane(0))
+    return [builder.fmul(builder.sitofp(t, _VF), factor, flags=_FAST) for t in _halves(builder, sums, builder.add)]
+
+
+def _halves(builder, sums, add):
+    """Eight accumulators (four pairs of low and high halves) -> the two vectors of sums."""
+    out = []
+    for half in range(2):
+        total = builder.load(sums[half])
+        for k in (2, 4, 6):
+            total = add(total, builder.load(sums[k + half]))
+        out.append(total)
+    return out
+
+
+def _columns_intrinsic(integer: bool):
+    """The dense second layer by columns: per input, its 32 weights times its activation.
+
+    Float: ``weights`` holds ``[16 * chunks, 32]`` floats (input by input); each chunk of
+    16 inputs is loaded from ``pre`` and clipped, and for each of its inputs the
+    activation is broadcast from the register (``vpermps``) and multiplied into the two
+    weight vectors (four inputs in flight on eight accumulators).
+
+    ``integer`` (int8 nets): a chunk is 32 inputs (two loads), clipped, scaled to
+    ``[0, 127]``, rounded as ``floor(x * 127 + 0.5)`` and packed to int16 pairs; each
+    pair is broadcast (``vpermd``) and ``vpmaddwd`` multiplies it by the pair's 32
+    interleaved int16 weight pairs (``weights``: ``[16 * chunks, 32, 2]`` int16), summed
+    exactly in int32 and scaled by ``unscale`` at the end.
     """
-    low, high = list(range(8)) + list(range(16, 24)), list(range(8, 16)) + list(range(24, 32))
-    ab = builder.fadd(_shuffle(builder, vectors[0], vectors[1], low), _shuffle(builder, vectors[0], vectors[1], high),
-                      flags=_FAST)
-    cd = builder.fadd(_shuffle(builder, vectors[2], vectors[3], low), _shuffle(builder, vectors[2], vectors[3], high),
-                      flags=_FAST)
-    quarter = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27]
-    v = builder.fadd(_shuffle(builder, ab, cd, quarter), _shuffle(builder, ab, cd, [i + 4 for i in quarter]),
-                     flags=_FAST)
-    v = builder.fadd(v, _shuffle(builder, v, v, [i ^ 2 for i in range(16)]), flags=_FAST)
-    return builder.fadd(v, _shuffle(builder, v, v, [i ^ 1 for i in range(16)]), flags=_FAST)
-
-
-def _rows4_intrinsic(kind: str):
-    """Four rows' dot products with the activations, 32 inputs (one window) per step.
-
-    Dense rows hold 32 weights per window; 2:4 rows hold 16 kept weights and their
-    window-local columns (bytes, widened to the permute's 32-bit indices), and
-    ``vpermi2ps`` picks each one's activation out of the two registers that hold the
-    window. Byte columns rather than int32 ones: with 64-byte index loads the 2:4 rows
-    measured 1.2x *slower* than dense, with 16-byte ones 1.3x faster (hidden 128 and 64).
-    ``int16`` rows (offsets in int16 units) multiply 32 int16 weights by 32 int16
-    activations per instruction (``vpmaddwd``), summed exactly in int32 lanes and
-    returned as floats.
-    """
-    sparse, integer = kind == "2:4", kind == "int16"
     @intrinsic
-    def rows4(typingctx, params, weights, columns, act, stride, windows):
-        signature = types.UniTuple(types.float32, 4)(params, types.int64, types.int64, types.int64, types.int64,
-                                                     types.int64)
+    def columns(typingctx, params, weights, pre, chunks, b2, w3, unscale):
+        signature = types.float32(params, types.int64, types.int64, types.int64, types.int64, types.int64,
+                                  types.float32)
 
         def codegen(context, builder, sig, args):
-            array, weights, columns, act, stride, windows = args
+            array, weights, pre, chunks, b2, w3, unscale = args
+            i64 = weights.type
             base = context.make_array(sig.args[0])(context, builder, array).data
-            column_bytes = builder.bitcast(base, _I8.as_pointer())
-            permute = cgutils.get_or_insert_function(builder.module, ir.FunctionType(_VF, [_VF, _VI, _VF]),
-                                                     "llvm.x86.avx512.vpermi2var.ps.512")
-            zero = ir.Constant(_VI, [0] * 16) if integer else ir.Constant(_VF, [0.0] * 16)
-            sums = [cgutils.alloca_once_value(builder, zero) for _ in range(4)]
             shorts = builder.bitcast(base, _I16.as_pointer())
-            madd = cgutils.get_or_insert_function(builder.module, ir.FunctionType(_VI, [_VS, _VS]),
-                                                  "llvm.x86.avx512.pmaddw.d.512")
-            i64 = stride.type
-            with cgutils.for_range(builder, windows) as loop:
-                step = builder.mul(loop.index, ir.Constant(i64, 16 if sparse else 32))
-                window = builder.add(act, builder.mul(loop.index, ir.Constant(i64, 32)))
+            permute_f = _intrinsic_function(builder, "llvm.x86.avx512.permvar.sf.512", _VF, [_VF, _VI])
+            permute_i = _intrinsic_function(builder, "llvm.x86.avx512.permvar.si.512", _VI, [_VI, _VI])
+            madd = _intrinsic_function(builder, "llvm.x86.avx512.pmaddw.d.512", _VI, [_VS, _VS])
+            zero = ir.Constant(_VI, [0] * 16) if integer else ir.Constant(_VF, [0.0] * 16)
+            sums = [cgutils.alloca_once_value(builder, zero) for _ in range(8)]
+            width = 32 if integer else 16  # inputs per chunk
+            with cgutils.for_range(builder, chunks) as loop:
+                first = builder.add(pre, builder.mul(loop.index, ir.Constant(i64, width)))
                 if integer:
-                    acts = _load(builder, shorts, window, _VS)
+                    chunk = builder.bitcast(_int16_chunk(builder, base, first), _VI)
                 else:
-                    low = _load(builder, base, window, _VF)
-                    high = _load(builder, base, builder.add(window, ir.Constant(i64, 16)), _VF)
-                for r in range(4):
-                    row = builder.add(builder.mul(stride, ir.Constant(i64, r)), step)
-                    at = builder.add(weights, row)
+                    chunk = _clip_vector(builder, _load(builder, base, first, _VF))
+                for j in range(16):  # inputs (float) or input pairs (int16) of the chunk
+                    column = builder.mul(builder.add(builder.mul(loop.index, ir.Constant(i64, 16)),
+                                                     ir.Constant(i64, j)), ir.Constant(i64, OUTPUTS))
                     if integer:
-                        product = builder.call(madd, [_load(builder, shorts, at, _VS), acts])
-                        builder.store(builder.add(builder.load(sums[r]), product), sums[r])
-                        continue
-                    if sparse:
-                        index = builder.zext(_load(builder, column_bytes, builder.add(columns, row), _V8), _VI)
-                        picked = builder.call(permute, [low, index, high])
-                        product = builder.fmul(_load(builder, base, at, _VF), picked, flags=_FAST)
+                        pair = builder.bitcast(builder.call(permute_i, [chunk, _lane(j)]), _VS)
                     else:
-                        product = builder.fadd(
-                            builder.fmul(_load(builder, base, at, _VF), low, flags=_FAST),
-                            builder.fmul(_load(builder, base, builder.add(at, ir.Constant(i64, 16)), _VF), high,
-                                         flags=_FAST), flags=_FAST)
-                    builder.store(builder.fadd(builder.load(sums[r]), product, flags=_FAST), sums[r])
-            if integer:  # exact: |sums| stay far below 2**24
-                sums = [cgutils.alloca_once_value(builder, builder.sitofp(builder.load(t), _VF)) for t in sums]
-            total = _sum_four(builder, [builder.load(t) for t in sums])
-            lanes = [builder.extract_element(total, ir.Constant(_I32, 4 * r)) for r in range(4)]
-            return context.make_tuple(builder, sig.return_type, lanes)
+                        activation = builder.call(permute_f, [chunk, _lane(j)])
+                    for half in range(2):
+                        at = builder.add(weights, builder.add(column, ir.Constant(i64, 16 * half)))
+                        acc = sums[2 * (j % 4) + half]
+                        if integer:
+                            product = builder.call(madd, [_load(builder, shorts, builder.mul(at, ir.Constant(i64, 2)),
+                                                                _VS), pair])
+                            builder.store(builder.add(builder.load(acc), product), acc)
+                        else:
+                            product = builder.fmul(_load(builder, base, at, _VF), activation, flags=_FAST)
+                            builder.store(builder.fadd(builder.load(acc), product, flags=_FAST), acc)
+            if integer:
+                totals = _int_totals(builder, sums, unscale)
+            else:
+                totals = _halves(builder, sums, lambda a, b: builder.fadd(a, b, flags=_FAST))
+            return _output_layer(builder, base, totals, b2, w3)
 
         return signature, codegen
 
-    return rows4
+    return columns
 
 
-_dense_rows4_simd = _rows4_intrinsic("dense")
-_sparse24_rows4_simd = _rows4_intrinsic("2:4")
-_int16_rows4_simd = _rows4_intrinsic("int16")
+def _groups24_intrinsic():
+    """The 2:4 second layer by groups of 4 inputs.
+
+    Every unit keeps 2 of each group's 4 weights: its *slots*. Per group and slot the
+    kernel holds 32 kept values (one per unit, two vectors) and 32 selectors: which of the
+    16 activations of the group's chunk (4 groups) each value multiplies, as int32 lanes.
+    One permute (``vpermps``) per group, slot and half picks every unit's activation from
+    the clipped chunk: half the multiply-adds of the dense layer, and no scattered loads.
+    Values and selectors: ``[chunks, 4 groups, 2 slots, 32]`` each.
+    """
+    @intrinsic
+    def groups24(typingctx, params, values, selectors, pre, chunks, b2, w3):
+        signature = types.float32(params, types.int64, types.int64, types.int64, types.int64, types.int64,
+                                  types.int64)
+
+        def codegen(context, builder, sig, args):
+            array, values, selectors, pre, chunks, b2, w3 = args
+            i64 = values.type
+            base = context.make_array(sig.args[0])(context, builder, array).data
+            ints = builder.bitcast(base, _I32.as_pointer())
+            permute = _intrinsic_function(builder, "llvm.x86.avx512.permvar.sf.512", _VF, [_VF, _VI])
+            sums = [cgutils.alloca_once_value(builder, ir.Constant(_VF, [0.0] * 16)) for _ in range(8)]
+            with cgutils.for_range(builder, chunks) as loop:
+                first = builder.add(pre, builder.mul(loop.index, ir.Constant(i64, 16)))
+                chunk = _clip_vector(builder, _load(builder, base, first, _VF))
+                start = builder.mul(loop.index, ir.Constant(i64, 256))
+                for q in range(4):
+                    for part in range(4):  # slot 0 low, slot 0 high, slot 1 low, slot 1 high
+                        at = builder.add(start, ir.Constant(i64, 64 * q + 16 * part))
+                        picked = builder.call(permute, [chunk, _load(builder, ints, builder.add(selectors, at), _VI)])
+                        product = builder.fmul(_load(builder, base, builder.add(values, at), _VF), picked, flags=_FAST)
+                        acc = sums[4 * (q % 2) + part]
+                        builder.store(builder.fadd(builder.load(acc), product, flags=_FAST), acc)
+            totals = _halves(builder, sums, lambda a, b: builder.fadd(a, b, flags=_FAST))
+            return _output_layer(builder, base, totals, b2, w3)
+
+        return signature, codegen
+
+    return groups24
+
+
+def _groups24_int16_intrinsic():
+    """The 2:4 second layer of int8 nets: one ``vpermw`` picks both slots' activations.
+
+    A chunk is 32 inputs (8 groups) rounded to int16 in a register. Per group and half
+    (16 units), 32 int16 selectors hold each unit's two kept inputs side by side, so one
+    permute lines up ``(a[slot 0], a[slot 1])`` pairs against the units' interleaved
+    ``(w[slot 0], w[slot 1])`` int8 weights (held as int16), and one ``vpmaddwd`` adds
+    both products into the unit's int32 sum. Values and selectors (int16):
+    ``[chunks, 8 groups, 2 halves, 16 units, 2 slots]``; offsets in 4-byte units.
+    """
+    @intrinsic
+    def groups24(typingctx, params, values, selectors, pre, chunks, b2, w3, unscale):
+        signature = types.float32(params, types.int64, types.int64, types.int64, types.int64, types.int64,
+                                  types.int64, types.float32)
+
+        def codegen(context, builder, sig, args):
+            array, values, selectors, pre, chunks, b2, w3, unscale = args
+            i64 = values.type
+            base = context.make_array(sig.args[0])(context, builder, array).data
+            shorts = builder.bitcast(base, _I16.as_pointer())
+            permute = _intrinsic_function(builder, "llvm.x86.avx512.permvar.hi.512", _VS, [_VS, _VS])
+            madd = _intrinsic_function(builder, "llvm.x86.avx512.pmaddw.d.512", _VI, [_VS, _VS])
+            sums = [cgutils.alloca_once_value(builder, ir.Constant(_VI, [0] * 16)) for _ in range(8)]
+            two = ir.Constant(i64, 2)
+            with cgutils.for_range(builder, chunks) as loop:
+                chunk = _int16_chunk(builder, base, builder.add(pre, builder.mul(loop.index, ir.Constant(i64, 32))))
+                start = builder.mul(loop.index, ir.Constant(i64, 512))  # int16 units
+                for q in range(8):
+                    for half in range(2):
+                        at = builder.add(start, ir.Constant(i64, 64 * q + 32 * half))
+                        index = _load(builder, shorts, builder.add(builder.mul(selectors, two), at), _VS)
+                        weights = _load(builder, shorts, builder.add(builder.mul(values, two), at), _VS)
+                        product = builder.call(madd, [weights, builder.call(permute, [chunk, index])])
+                        acc = sums[2 * (q % 4) + half]
+                        builder.store(builder.add(builder.load(acc), product), acc)
+            return _output_layer(builder, base, _int_totals(builder, sums, unscale), b2, w3)
+
+        return signature, codegen
+
+    return groups24
+
+
+_dense_columns_simd = _columns_intrinsic(integer=False)
+_int16_columns_simd = _columns_intrinsic(integer=True)
+_sparse24_groups_simd = _groups24_intrinsic()
+_int16_sparse24_groups_simd = _groups24_int16_intrinsic()
 
 
 @njit(**JIT_FAST)
-def dense_rows4_portable(params: np.ndarray, weights: int, columns: int, act: int, stride: int, windows: int):
-    """Four dense rows (``stride`` apart) times the activations: one dot product each."""
-    n = windows * 32
-    a = params[act:act + n]
-    s0 = s1 = s2 = s3 = np.float32(0.0)
-    w0 = params[weights:weights + n]
-    w1 = params[weights + stride:weights + stride + n]
-    w2 = params[weights + 2 * stride:weights + 2 * stride + n]
-    w3 = params[weights + 3 * stride:weights + 3 * stride + n]
-    for i in range(n):
-        s0 += w0[i] * a[i]
-        s1 += w1[i] * a[i]
-        s2 += w2[i] * a[i]
-        s3 += w3[i] * a[i]
-    return s0, s1, s2, s3
+def _crelu(x: np.float32) -> np.float32:
+    return min(max(x, np.float32(0.0)), np.float32(1.0))
 
 
 @njit(**JIT_FAST)
-def sparse24_rows4_portable(params: np.ndarray, weights: int, columns: int, act: int, stride: int, windows: int):
-    """Four 2:4 rows times the activations: one load per kept weight."""
-    return (dot24_gather(params, weights, columns, act, windows),
-            dot24_gather(params, weights + stride, columns + stride, act, windows),
-            dot24_gather(params, weights + 2 * stride, columns + 2 * stride, act, windows),
-            dot24_gather(params, weights + 3 * stride, columns + 3 * stride, act, windows))
+def dense_columns_portable(params: np.ndarray, weights: int, pre: int, chunks: int, b2: int, w3: int,
+                           unscale: np.float32) -> np.float32:
+    """``dense_columns`` in plain loops, one unit at a time."""
+    out = np.float32(0.0)
+    for k in range(OUTPUTS):
+        s = params[b2 + k]
+        for i in range(16 * chunks):
+            s += params[weights + i * OUTPUTS + k] * _crelu(params[pre + i])
+        out += params[w3 + k] * _crelu(s)
+    return out
+
+
 @njit(**JIT_FAST)
-def int16_rows4_portable(params: np.ndarray, weights: int, columns: int, act: int, stride: int, windows: int):
-    """Four int16 rows times the int16 activations (offsets in int16 units), summed in int32."""
-    n = windows * 32
+def int16_columns_portable(params: np.ndarray, weights: int, pre: int, chunks: int, b2: int, w3: int,
+                           unscale: np.float32) -> np.float32:
+    """``int16_columns`` in plain loops: int16 activations, int32 sums, one unit at a time."""
     shorts = params.view(np.int16)
-    a = shorts[act:act + n]
-    w0 = shorts[weights:weights + n]
-    w1 = shorts[weights + stride:weights + stride + n]
-    w2 = shorts[weights + 2 * stride:weights + 2 * stride + n]
-    w3 = shorts[weights + 3 * stride:weights + 3 * stride + n]
-    s0 = s1 = s2 = s3 = np.int32(0)
-    for i in range(n):
-        x = np.int32(a[i])
-        s0 += np.int32(w0[i]) * x
-        s1 += np.int32(w1[i]) * x
-        s2 += np.int32(w2[i]) * x
-        s3 += np.int32(w3[i]) * x
-    return np.float32(s0), np.float32(s1), np.float32(s2), np.float32(s3)
+    out = np.float32(0.0)
+    for k in range(OUTPUTS):
+        s = np.int32(0)
+        for i in range(32 * chunks):
+            x = np.int32(np.floor(_crelu(params[pre + i]) * np.float32(127.0) + np.float32(0.5)))
+            s += np.int32(shorts[2 * (weights + (i // 2) * OUTPUTS + k) + i % 2]) * x
+        out += params[w3 + k] * _crelu(np.float32(s) * unscale + params[b2 + k])
+    return out
 
 
 @njit(**JIT_FAST)
-def dot24_gather(params: np.ndarray, values: int, columns: int, act: int, windows: int) -> np.float32:
-    """One 2:4 row times the activations, one load per kept weight (``columns``: a byte offset)."""
-    n = windows * 16
-    v = params[values:values + n]
-    c = params.view(np.uint8)[columns:columns + n]
-    a = params[act:act + windows * 32]
-    s = np.float32(0.0)
-    for k in range(n):
-        s += v[k] * a[np.int64(c[k]) + ((k >> 4) << 5)]
-    return s
+def sparse24_groups_portable(params: np.ndarray, values: int, selectors: int, pre: int, chunks: int, b2: int,
+                             w3: int) -> np.float32:
+    """``sparse24_groups`` in plain loops: one unit at a time, one load per kept weight."""
+    ints = params.view(np.int32)
+    out = np.float32(0.0)
+    for k in range(OUTPUTS):
+        s = params[b2 + k]
+        for c in range(chunks):
+            for slot in range(8):  # 4 groups x 2 slots
+                at = (c * 8 + slot) * OUTPUTS + k
+                s += params[values + at] * _crelu(params[pre + 16 * c + ints[selectors + at]])
+        out += params[w3 + k] * _crelu(s)
+    return out
+
+
+@njit(**JIT_FAST)
+def int16_sparse24_groups_portable(params: np.ndarray, values: int, selectors: int, pre: int, chunks: int, b2: int,
+                                   w3: int, unscale: np.float32) -> np.float32:
+    """``int16_sparse24_groups`` in plain loops: int16 activations, int32 sums, one unit at a time."""
+    shorts = params.view(np.int16)
+    out = np.float32(0.0)
+    for k in range(OUTPUTS):
+        s = np.int32(0)
+        for c in range(chunks):
+            for q in range(8):
+                for slot in range(2):
+                    at = c * 512 + q * 64 + (k // 16) * 32 + (k % 16) * 2 + slot
+                    x = _crelu(params[pre + 32 * c + shorts[2 * selectors + at]])
+                    s += np.int32(shorts[2 * values + at]) * np.int32(np.floor(x * np.float32(127.0) + np.float32(0.5)))
+        out += params[w3 + k] * _crelu(np.float32(s) * unscale + params[b2 + k])
+    return out
 
 
 if HAVE_AVX512:
     @njit(**JIT_FAST)
-    def dense_rows4(params: np.ndarray, weights: int, columns: int, act: int, stride: int, windows: int):
-        return _dense_rows4_simd(params, weights, columns, act, stride, windows)
+    def dense_columns(params: np.ndarray, weights: int, pre: int, chunks: int, b2: int, w3: int,
+                      unscale: np.float32) -> np.float32:
+        return _dense_columns_simd(params, weights, pre, chunks, b2, w3, unscale)
 
     @njit(**JIT_FAST)
-    def sparse24_rows4(params: np.ndarray, weights: int, columns: int, act: int, stride: int, windows: int):
-        return _sparse24_rows4_simd(params, weights, columns, act, stride, windows)
+    def int16_columns(params: np.ndarray, weights: int, pre: int, chunks: int, b2: int, w3: int,
+                      unscale: np.float32) -> np.float32:
+        return _int16_columns_simd(params, weights, pre, chunks, b2, w3, unscale)
 
     @njit(**JIT_FAST)
-    def int16_rows4(params: np.ndarray, weights: int, columns: int, act: int, stride: int, windows: int):
-        return _int16_rows4_simd(params, weights, columns, act, stride, windows)
+    def sparse24_groups(params: np.ndarray, values: int, selectors: int, pre: int, chunks: int, b2: int,
+                        w3: int) -> np.float32:
+        return _sparse24_groups_simd(params, values, selectors, pre, chunks, b2, w3)
+
+    @njit(**JIT_FAST)
+    def int16_sparse24_groups(params: np.ndarray, values: int, selectors: int, pre: int, chunks: int, b2: int,
+                              w3: int, unscale: np.float32) -> np.float32:
+        return _int16_sparse24_groups_simd(params, values, selectors, pre, chunks, b2, w3, unscale)
 else:
-    dense_rows4 = dense_rows4_portable
-    sparse24_rows4 = sparse24_rows4_portable
-    int16_rows4 = int16_rows4_portable
+    dense_columns = dense_columns_portable
+    int16_columns = int16_columns_portable
+    sparse24_groups = sparse24_groups_portable
+    int16_sparse24_groups = int16_sparse24_groups_portable
