@@ -799,6 +799,10 @@ def train(game_name, data_dirs, out_dir, hidden, epochs, batch_size, lr, lr_drop
 @click.option("--finetune-epochs", type=click.IntRange(0), default=0, show_default=True,
               help="Epochs of fine-tuning after each step, with the pruned weights held at zero.")
 @click.option("--lr", type=float, default=3e-4, show_default=True, help="Fine-tuning learning rate.")
+@click.option("--lr-schedule", type=click.Choice(["constant", "cosine"]), default="constant", show_default=True,
+              help="Keep the rate, or anneal it to zero over each step's fine-tuning (cosine).")
+@click.option("--distil", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of the parent's own output in the fine-tuning target (knowledge distillation).")
 @click.option("--batch-size", type=click.IntRange(1), default=1024, show_default=True)
 @click.option("--data", "data_dirs", multiple=True, type=click.Path(file_okay=False, exists=True),
               help="Training data (repeatable); default: the parent's, where it still exists.")
@@ -810,8 +814,8 @@ def train(game_name, data_dirs, out_dir, hidden, epochs, batch_size, lr, lr_drop
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder for the net (default: nets/).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=click.IntRange(1), help="torch threads.")
-def prune(net_name, method, amount, criterion, scope, floor, schedule, steps, finetune_epochs, lr, batch_size,
-          data_dirs, limit, fmt, quant, out_dir, seed, threads) -> None:
+def prune(net_name, method, amount, criterion, scope, floor, schedule, steps, finetune_epochs, lr, lr_schedule, distil,
+          batch_size, data_dirs, limit, fmt, quant, out_dir, seed, threads) -> None:
     """Prune NET and write the pruned net, with its recipe in the manifest."""
     from pathlib import Path
 
@@ -829,7 +833,7 @@ def prune(net_name, method, amount, criterion, scope, floor, schedule, steps, fi
         parent = load_net(net_name)
         config = PruneConfig(method=method, amount=amount, criterion=criterion, scope=scope, floor=floor,
                              schedule=schedule, steps=steps, finetune_epochs=finetune_epochs, lr=lr,
-                             batch_size=batch_size, seed=seed)
+                             lr_schedule=lr_schedule, distil=distil, batch_size=batch_size, seed=seed)
         folders = [Path(d) for d in data_dirs] or _parent_data(parent)
         if config.needs_data and not folders:
             raise click.UsageError("this recipe fine-tunes or uses a data-aware criterion: give --data "

@@ -21,7 +21,7 @@ from searchprune.nets.export import export_model
 from searchprune.nets.features import active_features, dense_inputs
 from searchprune.nets.model import EvalNet, inputs_from_indices
 from searchprune.nets.prune import PruneConfig, Pruner, importance, semistructured, structured, unstructured
-from searchprune.nets.prune.schedule import TuningData, as_stored, prune_net, sparsity_steps
+from searchprune.nets.prune.schedule import TuningData, as_stored, distillation_target, prune_net, sparsity_steps
 from searchprune.nets.store import NetError, load_net, read_net
 
 #: Widths that are multiples of 32, as the pruned nets' are, plus one that is not.
@@ -297,6 +297,33 @@ def test_each_method_and_schedule_reaches_its_target_sparsity_through_fine_tunin
     assert all(len(step["epochs"]) == 1 for step in result.history)
     # weights changed by fine-tuning, and the parent is untouched
     assert not torch.equal(parent.l2.bias, model.l2.bias) and parent.hidden == 64
+
+
+@pytest.mark.parametrize("game", ["connect4", "chess"])
+def test_distillation_blends_the_label_with_the_parents_output_in_target_units(game):
+    """Chess targets are win probabilities: the parent's raw output goes through the same
+    logistic as the loss before it is blended."""
+    torch.manual_seed(0)
+    parent = EvalNet(game, 8)
+    x = (torch.rand(5, parent.arch.n_inputs) < 0.05).float()
+    label = torch.rand(5)
+    with torch.no_grad():
+        y = parent(x)
+    taught = torch.sigmoid(y * 100 / 400) if game == "chess" else y
+    torch.testing.assert_close(distillation_target(parent, x, label, 0.25), 0.75 * label + 0.25 * taught)
+    assert distillation_target(parent, x, label, 0.0) is label and distillation_target(None, x, label, 1.0) is label
+
+
+def test_fine_tuning_options_are_checked_and_recorded(tmp_path):
+    with pytest.raises(ValueError, match="distil"):
+        PruneConfig(method="structured", amount=0.5, distil=1.5)
+    with pytest.raises(ValueError, match="learning-rate schedule"):
+        PruneConfig(method="structured", amount=0.5, lr_schedule="step")
+    parent = load_net(export_model(trained_tiny(), tmp_path / "parent"), GAME)
+    config = PruneConfig(method="structured", amount=0.25, finetune_epochs=1, batch_size=256, distil=0.5,
+                         lr_schedule="cosine")
+    recipe = read_net(prune_net(parent, config, tmp_path / "out", data=tiny_data(), progress=False)).manifest["prune"]
+    assert (recipe["distil"], recipe["lr_schedule"]) == (0.5, "cosine")
 
 
 def test_2_4_holds_through_fine_tuning_and_export(tmp_path):

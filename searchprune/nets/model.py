@@ -57,10 +57,13 @@ class EvalNet(nn.Module):
         return self.l1.weight + self.factor.weight.repeat_interleave(self.arch.factor_block, dim=1)
 
     def loss(self, y: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return torch.mean((self.as_target(y) - target) ** 2)
+
+    def as_target(self, y: torch.Tensor) -> torch.Tensor:
+        """Raw outputs in the units of the training target (win probability for ``wdl``)."""
         if self.arch.loss == "wdl":
-            p = torch.sigmoid(y * self.arch.output_scale / CP_SCALE)
-            return torch.mean((p - target) ** 2)
-        return torch.mean((y - target) ** 2)
+            return torch.sigmoid(y * self.arch.output_scale / CP_SCALE)
+        return y
 
 
 def inputs_from_indices(indices: torch.Tensor, n_inputs: int) -> torch.Tensor:

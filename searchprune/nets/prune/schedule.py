@@ -24,6 +24,12 @@ of the sparsifier) instead, on the same curve. Each step is followed by
 ``finetune_epochs`` epochs of Adam on the training data with the masks held (pruned
 weights are reset to zero after every optimizer step). The last step keeps whichever of
 its epochs (or the unfine-tuned state) had the lowest validation loss.
+
+Fine-tuning options: ``lr_schedule="cosine"`` anneals the rate to zero over each step's
+epochs (the default keeps it constant); ``distil=W`` trains towards ``(1 - W)`` times
+the label plus ``W`` times the parent's own output (knowledge distillation: the dense
+parent teaches the pruned net what it would have said, a smoother target than the
+labels alone).
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from searchprune.nets.prune.importance import NEEDS_DATA, PRUNABLE, Criterion, c
 METHODS = ("unstructured", "structured", "2:4", "structured+2:4")
 SCHEDULES = ("one-shot", "iterative", "agp", "lottery")
 SCOPES = ("local", "global")
+LR_SCHEDULES = ("constant", "cosine")
 #: The export format each method's result takes unless told otherwise.
 DEFAULT_FORMAT = {"unstructured": "csr", "structured": "dense", "2:4": "2:4", "structured+2:4": "2:4"}
 
@@ -61,6 +68,9 @@ class PruneConfig:
     steps: int = 1
     finetune_epochs: int = 0
     lr: float = 3e-4
+    lr_schedule: str = "constant"
+    #: Weight of the parent's output in the fine-tuning target (0: the labels only).
+    distil: float = 0.0
     batch_size: int = 1024
     #: Positions the data-aware criteria (taylor, activation) are computed on.
     calibration: int = 8192
@@ -83,6 +93,11 @@ class PruneConfig:
         elif not 0 < self.amount < 1:
             raise ValueError(f"amount must be between 0 and 1 (exclusive): {self.amount} would "
                              f"{'prune nothing' if self.amount <= 0 else 'remove everything'}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"unknown learning-rate schedule {self.lr_schedule!r}: choose from "
+                             f"{', '.join(LR_SCHEDULES)}")
+        if not 0 <= self.distil <= 1:
+            raise ValueError(f"distil is the parent's share of the target, in [0, 1]: got {self.distil}")
         if not 0 <= self.floor < 1:
             raise ValueError(f"floor must be in [0, 1), got {self.floor}")
         if self.steps < 1 or self.finetune_epochs < 0:
@@ -142,6 +157,7 @@ class Pruner:
     def run(self, parent: EvalNet, progress: bool = True) -> PruneResult:
         c = self.config
         torch.manual_seed(c.seed)
+        self._teacher = parent if c.distil else None
         self._shuffle = torch.Generator().manual_seed(c.seed)
         model = copy.deepcopy(parent)
         history: list[dict] = []
@@ -195,20 +211,25 @@ class Pruner:
     def _finetune(self, model: EvalNet, masks: dict[str, torch.Tensor], keep_best: bool, bar: tqdm) -> list[dict]:
         c, d = self.config, self.data
         optimizer = torch.optim.Adam(model.parameters(), lr=c.lr)
+        n = d.train_features.shape[0]
+        batches = -(-n // c.batch_size) * c.finetune_epochs
+        annealing = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=batches)
+                     if c.lr_schedule == "cosine" else None)
         epochs = []
         best_loss, best_state = validation_loss(model, d), copy.deepcopy(model.state_dict())
         for epoch in range(1, c.finetune_epochs + 1):
             model.train()
-            n = d.train_features.shape[0]
             order = torch.randperm(n, generator=self._shuffle)
             total = 0.0
             for start in range(0, n, c.batch_size):
                 rows = order[start:start + c.batch_size]
                 x = inputs_from_indices(d.train_features[rows], model.arch.n_inputs)
-                loss = model.loss(model(x), d.train_target[rows])
+                loss = model.loss(model(x), distillation_target(self._teacher, x, d.train_target[rows], c.distil))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
+                if annealing is not None:
+                    annealing.step()
                 _apply(model, masks)
                 total += loss.item() * len(rows)
             val = validation_loss(model, d)
@@ -220,6 +241,15 @@ class Pruner:
         if keep_best:
             model.load_state_dict(best_state)
         return epochs
+
+
+def distillation_target(parent: EvalNet | None, x: torch.Tensor, label: torch.Tensor, weight: float) -> torch.Tensor:
+    """``(1 - weight) * label + weight * parent's output`` (in the target's units): the
+    fine-tuning target; the label itself without a parent or weight."""
+    if parent is None or not weight:
+        return label
+    with torch.no_grad():
+        return (1 - weight) * label + weight * parent.as_target(parent(x))
 
 
 def validation_loss(model: EvalNet, data: TuningData) -> float:
