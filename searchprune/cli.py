@@ -265,6 +265,10 @@ def bench(ctx: click.Context, game_names: tuple[str, ...], signature: bool, algo
 @click.option("--limit", type=click.IntRange(1), help="Fine-tune on at most this many training positions.")
 @click.option("--finetune-epochs", type=click.IntRange(0), default=3, show_default=True)
 @click.option("--lr", type=float, default=3e-4, show_default=True, help="Fine-tuning learning rate.")
+@click.option("--lr-schedule", type=click.Choice(["constant", "cosine"]), default="constant", show_default=True,
+              help="Fine-tuning rate: constant, or annealed to zero (cosine).")
+@click.option("--distil", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of the parent's own output in the fine-tuning target (knowledge distillation).")
 @click.option("--variant", "only", multiple=True, help="Only these variants (repeatable; e.g. 'structured 50% int8').")
 @click.option("--positions", type=click.IntRange(1), default=40, show_default=True, help="Search suite size.")
 @click.option("--depth", type=click.IntRange(1), help="Depth for nodes-to-depth (default: connect4 10, chess 5, othello 6).")
@@ -284,8 +288,8 @@ def bench(ctx: click.Context, game_names: tuple[str, ...], signature: bool, algo
 @click.option("--remeasure", is_flag=True, help="Drop the saved timings, searches and equal-time matches (after a "
               "kernel change); the variants and equal-node matches are kept.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="bench/results", show_default=True)
-def bench_compression(game_name, parent_name, data_dirs, limit, finetune_epochs, lr, only, positions, depth, think,
-                      eval_rounds, rounds, elo_only, move_time, nodes, concurrency, conditions, openings, work_dir,
+def bench_compression(game_name, parent_name, data_dirs, limit, finetune_epochs, lr, lr_schedule, distil, only,
+                      positions, depth, think, eval_rounds, rounds, elo_only, move_time, nodes, concurrency, conditions, openings, work_dir,
                       build_only, remeasure, out_dir) -> None:
     """Prune the game's net every way (each also int8) and measure size, loss, speed, depth and Elo."""
     from pathlib import Path
@@ -320,8 +324,11 @@ def bench_compression(game_name, parent_name, data_dirs, limit, finetune_epochs,
     variants = [v for v in C.VARIANTS if not only or v.key in only]
     data = tuning_data(parent, folders, limit)
     work = Path(work_dir) if work_dir else cache_dir() / f"compression-{game_name}"
-    bench_run = C.Bench(parent, work, data, finetune_epochs=finetune_epochs, lr=lr,
-                        log=lambda text: click.echo(text, err=True))
+    try:
+        bench_run = C.Bench(parent, work, data, finetune_epochs=finetune_epochs, lr=lr, distil=distil,
+                            lr_schedule=lr_schedule, log=lambda text: click.echo(text, err=True))
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
     if remeasure:
         bench_run.forget_timings([v.key for v in variants])
     nets = {v.key: bench_run.build(v) for v in variants}
@@ -348,8 +355,10 @@ def bench_compression(game_name, parent_name, data_dirs, limit, finetune_epochs,
                 except RuntimeError as error:  # one failed match loses nothing already measured
                     click.echo(f"skipped: {error}", err=True)
     settings = [
-        (f"variants: one-shot pruning by magnitude (l1), then {finetune_epochs} epochs of fine-tuning (Adam, lr {lr}) "
-         f"on {data.description['train_positions']:,} training positions with the masks held; int8 = the float "
+        (f"variants: one-shot pruning by magnitude (l1), then {finetune_epochs} epochs of fine-tuning (Adam, lr {lr}"
+         + (", annealed to zero (cosine)" if lr_schedule == "cosine" else "")
+         + (f", target {distil:g} parts the parent's own output (distillation)" if distil else "")
+         + f") on {data.description['train_positions']:,} training positions with the masks held; int8 = the float "
          "variant quantised afterwards (int16 first layer, int8 second layer)"),
         (f"validation loss: the parent's {data.description['val_positions']:,} held-out positions (its own split), "
          "on the net as stored"),

@@ -387,6 +387,8 @@ def test_the_compression_bench_builds_variants_once_and_tabulates_them(tmp_path)
     assert (tmp_path / "out" / "compression_connect4.md").read_text() == text and "| 2:4 int8 |" in text
     assert json.loads((tmp_path / "out" / "compression_connect4.json").read_text())["structured 50%"]["hidden"] == 32
     assert (tmp_path / "out" / "compression_connect4.png").stat().st_size > 1000
+    with pytest.raises(ValueError, match="distil 0.0 \\(now 0.5\\)"):  # another recipe: not mixed in
+        C.Bench(parent, tmp_path / "work", data, finetune_epochs=1, lr=1e-3, distil=0.5, log=lambda _: None)
 
 
 def test_a_criterion_is_any_callable():

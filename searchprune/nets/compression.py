@@ -78,12 +78,27 @@ def weight_bytes(net) -> int:
 class Bench:
     """One game's compression benchmark in a resumable work folder."""
 
-    def __init__(self, parent, work: Path, data, *, finetune_epochs: int, lr: float, log=print) -> None:
+    def __init__(self, parent, work: Path, data, *, finetune_epochs: int, lr: float, distil: float = 0.0,
+                 lr_schedule: str = "constant", log=print) -> None:
         self.parent, self.work, self.data = parent, Path(work), data
-        self.finetune_epochs, self.lr, self.log = finetune_epochs, lr, log
+        self.finetune_epochs, self.lr, self.distil, self.lr_schedule, self.log = (finetune_epochs, lr, distil,
+                                                                                   lr_schedule, log)
         self.work.mkdir(parents=True, exist_ok=True)
         self.results_path = self.work / "results.json"
         self.results: dict = json.loads(self.results_path.read_text()) if self.results_path.exists() else {}
+        self._check_recipe()
+
+    def _check_recipe(self) -> None:
+        """A work folder holds the variants of one fine-tuning recipe: refuse to mix in another."""
+        recipe = {"finetune_epochs": self.finetune_epochs, "lr": self.lr, "distil": self.distil,
+                  "lr_schedule": self.lr_schedule}
+        path = self.work / "recipe.json"
+        if path.exists():
+            saved = json.loads(path.read_text())
+            if {**recipe, **saved} != recipe:
+                changed = ", ".join(f"{k} {saved[k]} (now {recipe[k]})" for k in saved if saved[k] != recipe.get(k))
+                raise ValueError(f"{self.work} holds variants fine-tuned with {changed}: use another --work")
+        path.write_text(json.dumps(recipe, indent=1, sort_keys=True))
 
     def _save(self) -> None:
         tmp = self.results_path.with_suffix(".tmp")
@@ -130,7 +145,7 @@ class Bench:
                                 training=net.manifest.get("training", {}), prune={"method": None, "quant": variant.quant})
         elif variant.quant is None:
             config = PruneConfig(method=variant.method, amount=variant.amount, finetune_epochs=self.finetune_epochs,
-                                 lr=self.lr)
+                                 lr=self.lr, distil=self.distil, lr_schedule=self.lr_schedule)
             self.log(f"pruning: {variant.key}")
             path = prune_net(self.parent, config, folder, data=self.data, progress=sys.stderr.isatty())
         else:  # prune, then quantise: the float variant's weights, stored as int8
