@@ -357,7 +357,7 @@ def bench_compression(game_name, parent_name, data_dirs, limit, finetune_epochs,
     settings = [
         (f"variants: one-shot pruning by magnitude (l1), then {finetune_epochs} epochs of fine-tuning (Adam, lr {lr}"
          + (", annealed to zero (cosine)" if lr_schedule == "cosine" else "")
-         + (f", target {distil:g} parts the parent's own output (distillation)" if distil else "")
+         + (f"; target: {distil:g} x the parent's own output + {1 - distil:g} x the label (distillation)" if distil else "")
          + f") on {data.description['train_positions']:,} training positions with the masks held; int8 = the float "
          "variant quantised afterwards (int16 first layer, int8 second layer)"),
         (f"validation loss: the parent's {data.description['val_positions']:,} held-out positions (its own split), "
