@@ -123,10 +123,13 @@ def pack(net) -> np.ndarray:
     return params
 
 
-@njit(**JIT_FAST)
-def _chunks(hidden: int, width: int) -> int:
+def _chunk_count(hidden: int, width: int) -> int:
     """Chunks of ``width`` inputs the kernels read the first layer's output in."""
     return (hidden + width - 1) // width
+
+
+#: ``_chunk_count`` for the kernels; set-up code calls the plain function (no compile at load).
+_chunks = njit(**JIT_FAST)(_chunk_count)
 
 
 def _by_chunk(kept: np.ndarray) -> np.ndarray:
@@ -141,6 +144,14 @@ def _by_pair_chunk(kept: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(kept.reshape(2, units // 2, slots // 16, 8, 2).transpose(2, 3, 0, 1, 4))
 
 
+def _kept_24(matrix: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """A 2:4 ``[units, hidden]`` matrix padded with zero columns to whole chunks of ``width``
+    inputs: its kept values ``[units, 2 * groups]`` and each one's input inside its chunk."""
+    padded = np.pad(matrix, ((0, 0), (0, width * _chunk_count(matrix.shape[1], width) - matrix.shape[1])))
+    values, positions = formats.compress_24(padded)
+    return values, formats.kept_columns(positions) % width
+
+
 def _unscale(stored: dict[str, np.ndarray]) -> np.float32:
     """int32 sum of int16 activations times int8 weights -> float."""
     return np.float32(1.0 / (formats.Q_ACT * float(stored["w2_scale"][0])))
@@ -153,10 +164,8 @@ def _second_layer(net, dense: dict[str, np.ndarray]) -> tuple[int, list, dict]:
     if fmt == "2:4" and net.quant:
         # By chunks of 32 inputs (8 groups): per group and half of the units, each unit's
         # two kept int8 values side by side, and the chunk's inputs they multiply.
-        width = 32 * _chunks(hidden, 32)
         raw = formats.decode_raw(stored, fmt, net.manifest["sizes"])["w2"]
-        values, positions = formats.compress_24(np.pad(raw, ((0, 0), (0, width - hidden))))
-        selectors = formats.kept_columns(positions) % 32
+        values, selectors = _kept_24(raw, 32)
         return TAIL_24_INT, [("w2", _by_pair_chunk(values.astype(np.int16))),
                              ("aux2", _by_pair_chunk(selectors.astype(np.int16))), ("b2", dense["b2"])], \
             {"aux": _unscale(stored)}
@@ -164,9 +173,7 @@ def _second_layer(net, dense: dict[str, np.ndarray]) -> tuple[int, list, dict]:
         # By chunks of 16 inputs (4 groups of 4): each unit's two kept values per group (its
         # slots) and which of the chunk's 16 inputs each multiplies, laid out [chunk, group,
         # slot, unit]. Inputs past the hidden units get zero weights.
-        width = 16 * _chunks(hidden, 16)
-        values, positions = formats.compress_24(np.pad(dense["w2"], ((0, 0), (0, width - hidden))))
-        selectors = formats.kept_columns(positions) % 16
+        values, selectors = _kept_24(dense["w2"], 16)
         return TAIL_24, [("w2", _by_chunk(values)), ("aux", _by_chunk(selectors.astype(np.int32))),
                          ("b2", dense["b2"])], {}
     if fmt == "csr":
@@ -176,12 +183,12 @@ def _second_layer(net, dense: dict[str, np.ndarray]) -> tuple[int, list, dict]:
     if net.quant:
         # int8 weights held as int16 (the multiply-add's operand), by pairs of inputs: pair
         # p's column holds (w[k, 2p], w[k, 2p + 1]) for every unit k; dequantised biases.
-        pairs = 16 * _chunks(hidden, 32)
+        pairs = 16 * _chunk_count(hidden, 32)
         columns = np.zeros((2 * pairs, h2), np.int16)
         columns[:hidden] = stored["w2"].T
         return TAIL_INT, [("w2", columns.reshape(pairs, 2, h2).transpose(0, 2, 1)), ("b2", dense["b2"])], \
             {"aux": _unscale(stored)}
-    columns = np.zeros((16 * _chunks(hidden, 16), h2), np.float32)  # by input: its 32 weights
+    columns = np.zeros((16 * _chunk_count(hidden, 16), h2), np.float32)  # by input: its 32 weights
     columns[:hidden] = dense["w2"].T
     return TAIL_DENSE, [("w2", columns), ("b2", dense["b2"])], {}
 
