@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from machine_info import describe, emit
 
 from searchprune import bench as B
-from searchprune.nets.store import load_net
+from searchprune.evaluation.store import load_net
 
 
 def main() -> None:

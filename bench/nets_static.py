@@ -21,9 +21,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from searchprune.games import get_game
-from searchprune.nets import infer
+from searchprune.evaluation import infer
 from searchprune.nets.dataset import load_dataset, split_by_game
-from searchprune.nets.store import load_net
+from searchprune.evaluation.store import load_net
 
 PLY_RANGES = ((0, 12), (12, 16), (16, 20), (20, 26), (26, 42))
 

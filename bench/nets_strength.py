@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from machine_info import describe, emit
 
 from searchprune.games import get_game
-from searchprune.nets.store import load_net
+from searchprune.evaluation.store import load_net
 from searchprune.paths import shared_data_dir
 from searchprune.search.driver import Searcher
 from searchprune.search.limits import Limit

@@ -150,7 +150,7 @@ def evaluation_times(net, repeat: int = 200, runs: int = 5) -> dict:
     """
     import importlib
 
-    from searchprune.nets.infer import pack
+    from searchprune.evaluation.infer import pack
 
     game = get_game(net.game)
     states = np.stack(bench_positions(net.game, count=200))

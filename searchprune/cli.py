@@ -39,7 +39,7 @@ def _net(net_name: str | None, game_name: str):
     """The checked net for ``game_name``, or None; a bad net is a usage error."""
     if net_name is None:
         return None
-    from searchprune.nets.store import NetError, load_net
+    from searchprune.evaluation.store import NetError, load_net
 
     try:
         return load_net(net_name, game_name)
@@ -214,7 +214,7 @@ def bench(ctx: click.Context, game_names: tuple[str, ...], signature: bool, algo
 
     net = None
     if net_name is not None:
-        from searchprune.nets.store import NetError, load_net
+        from searchprune.evaluation.store import NetError, load_net
 
         try:
             net = load_net(net_name)
@@ -301,7 +301,7 @@ def bench_compression(game_name, parent_name, data_dirs, limit, finetune_epochs,
         raise click.ClickException(f"the compression bench needs torch: pip install 'searchprune[nets]' ({error})") from None
     from searchprune.bench import bench_positions
     from searchprune.config import cache_dir
-    from searchprune.nets.store import NetError, list_nets, load_net
+    from searchprune.evaluation.store import NetError, list_nets, load_net
 
     try:
         if parent_name:
@@ -626,7 +626,7 @@ def nets() -> None:
 
 
 def _net_rows() -> list[tuple]:
-    from searchprune.nets.store import list_nets
+    from searchprune.evaluation.store import list_nets
 
     return list_nets()
 
@@ -638,7 +638,7 @@ def nets_list(game_name: str | None, as_json: bool) -> None:
     """Shipped nets (nets/ in the repository) and user nets ($SEARCHPRUNE_NETS or
     ~/.local/share/searchprune/nets), with size and validation metrics. Files that do not
     check out are listed with the reason."""
-    from searchprune.nets.store import shipped_dir
+    from searchprune.evaluation.store import shipped_dir
 
     for path, net in _net_rows():
         if isinstance(net, Exception):
@@ -664,7 +664,7 @@ def nets_list(game_name: str | None, as_json: bool) -> None:
 @click.argument("net_name", metavar="NAME|PATH")
 def nets_show(net_name: str) -> None:
     """Print a net's manifest (architecture, hashes, parent, training data, metrics)."""
-    from searchprune.nets.store import NetError, load_net
+    from searchprune.evaluation.store import NetError, load_net
 
     try:
         net = load_net(net_name)
@@ -678,7 +678,7 @@ def nets_show(net_name: str) -> None:
 @click.option("--game", "game_name", help="Also require nets for this game.")
 def nets_verify(paths: tuple[str, ...], game_name: str | None) -> None:
     """Check net files (hash, architecture, game); exit 1 if any is bad, with one line each."""
-    from searchprune.nets.store import NetError, load_net
+    from searchprune.evaluation.store import NetError, load_net
 
     bad = 0
     for name in paths:
@@ -770,7 +770,7 @@ def train(game_name, data_dirs, out_dir, hidden, epochs, batch_size, lr, lr_drop
     except ImportError as error:
         raise click.ClickException(f"training needs torch: pip install 'searchprune[nets]' ({error})") from None
     from searchprune.nets.dataset import DataError
-    from searchprune.nets.store import user_dir
+    from searchprune.evaluation.store import user_dir
 
     _game(game_name)
     try:
@@ -836,7 +836,7 @@ def prune(net_name, method, amount, criterion, scope, floor, schedule, steps, fi
     except ImportError as error:
         raise click.ClickException(f"pruning needs torch: pip install 'searchprune[nets]' ({error})") from None
     from searchprune.nets.dataset import DataError
-    from searchprune.nets.store import NetError, load_net, read_net, shipped_dir
+    from searchprune.evaluation.store import NetError, load_net, read_net, shipped_dir
 
     try:
         parent = load_net(net_name)

@@ -21,11 +21,11 @@ torch = pytest.importorskip("torch")
 from searchprune.games import GameError, get_game
 from searchprune.games import connect4 as C4
 from searchprune.games.chess import board as B
-from searchprune.nets import infer
+from searchprune.evaluation import infer
 from searchprune.nets.export import export_model, load_model
-from searchprune.nets.features import active_features, dense_inputs
+from searchprune.evaluation.features import active_features, dense_inputs
 from searchprune.nets.model import EvalNet
-from searchprune.nets.store import NetError, load_net, read_net, save_net
+from searchprune.evaluation.store import NetError, load_net, read_net, save_net
 from searchprune.paths import shared_data_dir
 from searchprune.search.driver import Searcher
 from searchprune.search.limits import Limit
@@ -223,7 +223,7 @@ def test_search_with_incremental_net_equals_search_with_recomputed_one(game, alg
     g = get_game(game)
     params = infer.pack(net)
     fast = Searcher(g, algorithm=algorithm, net=net)
-    slow = Searcher(g, algorithm=algorithm, evaluator=f"searchprune.nets.infer:{game}_net_recompute", params=params)
+    slow = Searcher(g, algorithm=algorithm, evaluator=f"searchprune.evaluation.infer:{game}_net_recompute", params=params)
     for text in SEARCH_ROOTS[game]:
         depth = SEARCH_DEPTHS[game, algorithm]
         a = fast.search(g.parse_position(text), Limit(depth=depth))
@@ -324,7 +324,7 @@ def test_the_engine_plays_with_a_net_without_importing_torch(tmp_path):
 
 
 def test_mirror_features_are_the_features_of_the_mirrored_position():
-    from searchprune.nets.features import mirror_features
+    from searchprune.evaluation.features import mirror_features
 
     c4 = get_game("connect4")
     rng = np.random.default_rng(5)

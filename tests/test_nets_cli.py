@@ -18,7 +18,7 @@ from searchprune.engines.uci import UciEngine
 from searchprune.games import get_game
 from searchprune.nets.export import export_model
 from searchprune.nets.model import EvalNet
-from searchprune.nets.store import load_net
+from searchprune.evaluation.store import load_net
 from searchprune.paths import shared_data_dir
 from searchprune.solvers.connect4 import Connect4Solver
 

@@ -31,7 +31,7 @@ from searchprune.nets.dataset import (
     shard_paths,
     split_by_game,
 )
-from searchprune.nets.features import MAX_ACTIVE, active_features
+from searchprune.evaluation.features import MAX_ACTIVE, active_features
 from searchprune.search.driver import Searcher
 from searchprune.search.limits import Limit
 from searchprune.solvers.connect4 import Connect4Solver

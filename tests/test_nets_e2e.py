@@ -13,7 +13,7 @@ pytest.importorskip("torch")
 from searchprune.cli import main
 from searchprune.games import get_game
 from searchprune.nets.dataset import load_dataset
-from searchprune.nets.store import load_net
+from searchprune.evaluation.store import load_net
 from searchprune.search.driver import Searcher
 from searchprune.search.limits import Limit
 

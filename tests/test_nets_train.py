@@ -16,8 +16,8 @@ import torch
 
 from searchprune.games.registry import get_game
 from searchprune.nets.dataset import SOURCE_EXACT, load_dataset, save_shard
-from searchprune.nets.features import MAX_ACTIVE, N_INPUTS, active_features
-from searchprune.nets.store import load_net
+from searchprune.evaluation.features import MAX_ACTIVE, N_INPUTS, active_features
+from searchprune.evaluation.store import load_net
 from searchprune.nets.train import CHECKPOINT, TrainConfig, prepare_data, train
 from searchprune.types import ONGOING
 

@@ -16,13 +16,13 @@ from click.testing import CliRunner
 from test_nets import compiled_outputs, random_net, random_positions, real_positions
 
 from searchprune.cli import main
-from searchprune.nets import formats, infer, simd
+from searchprune.evaluation import formats, infer, simd
 from searchprune.nets.export import export_model
-from searchprune.nets.features import active_features, dense_inputs
+from searchprune.evaluation.features import active_features, dense_inputs
 from searchprune.nets.model import EvalNet, inputs_from_indices
 from searchprune.nets.prune import PruneConfig, Pruner, importance, semistructured, structured, unstructured
 from searchprune.nets.prune.schedule import TuningData, as_stored, distillation_target, prune_net, sparsity_steps
-from searchprune.nets.store import NetError, load_net, read_net
+from searchprune.evaluation.store import NetError, load_net, read_net
 
 #: Widths that are multiples of 32, as the pruned nets' are, plus one that is not.
 GAME = "connect4"

@@ -107,7 +107,7 @@ def load_spec(name_or_path: str) -> EngineSpec:
 def _check_net(net, game: str, where: str, source: str) -> str:
     """The net's file path (a relative path is read from the spec's folder), checked now so
     a tournament never starts with an engine that cannot load its net."""
-    from searchprune.nets.store import NetError, find_net, load_net
+    from searchprune.evaluation.store import NetError, find_net, load_net
 
     if not isinstance(net, str) or not net:
         raise SpecError(f"engine spec {where}: net must be a net name or a .npz path, got {net!r}")

@@ -180,7 +180,7 @@ class UciEngine:
         self.out = out
         self.game = get_game("chess")
         self.hash_mb = tt_mb
-        self.net = net  # a searchprune.nets.store.Net, or None: the hand-written evaluation
+        self.net = net  # a searchprune.evaluation.store.Net, or None: the hand-written evaluation
         self.switches = {name: bool(self.game.search_defaults.get(key, False)) for name, key in SWITCHES.items()}
         self.board = chess.Board()
         self.searcher = self._new_searcher()
@@ -276,7 +276,7 @@ class UciEngine:
         self.hash_mb = mb
 
     def _set_eval_file(self, value: str | None) -> None:
-        from searchprune.nets.store import NetError, load_net
+        from searchprune.evaluation.store import NetError, load_net
 
         if value is None or value.strip().lower() in ("", NO_NET.lower(), "none"):
             self.net = None
@@ -390,7 +390,7 @@ def uci_command(tt_mb: int, net_name: str | None) -> None:
     """Play chess as a UCI engine on stdin/stdout (for GUIs such as cutechess or Arena)."""
     net = None
     if net_name is not None:
-        from searchprune.nets.store import NetError, load_net
+        from searchprune.evaluation.store import NetError, load_net
 
         try:
             net = load_net(net_name, "chess")

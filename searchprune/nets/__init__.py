@@ -1,5 +1,4 @@
-"""Evaluation nets: features, torch models, data, training, export and compiled inference.
-
-Only ``features``, ``infer`` and ``store`` are needed to play; they never import torch.
-``model``, ``train`` and ``data``'s labelling use torch (the ``nets`` extra).
+"""What needs torch, or sits above the engine: models, training, export, pruning, and
+the self-play data that training reads. The engine never imports this package: the
+runtime that evaluates a net is ``searchprune.evaluation``.
 """

@@ -58,7 +58,7 @@ def machine_line() -> str:
     import os
     import platform
 
-    from searchprune.nets.simd import HAVE_AVX512
+    from searchprune.evaluation.simd import HAVE_AVX512
 
     model = "unknown CPU"
     try:
@@ -130,7 +130,7 @@ class Bench:
         from searchprune.nets.export import export_model, load_model
         from searchprune.nets.prune import PruneConfig
         from searchprune.nets.prune.schedule import prune_net
-        from searchprune.nets.store import read_net
+        from searchprune.evaluation.store import read_net
 
         if variant.method is None and variant.quant is None:
             return self.parent

@@ -19,7 +19,7 @@ positions solve in about 20 ms at 12-15 stones, 2 ms at 16-19), except chess
 positions with the side to move in check (their value hinges on the forced reply,
 not on what a static evaluator sees), with the game's result for the side to move.
 
-Labels (``score``, in the unit of ``searchprune.nets.arch``; ``source`` says how):
+Labels (``score``, in the unit of ``searchprune.evaluation.arch``; ``source`` says how):
 
 - connect4: the exact Pons score (``Connect4Solver``) from ``exact_from`` stones on;
   earlier, a depth-``search_depth`` search. A forced win or loss it finds converts
@@ -79,7 +79,7 @@ from searchprune.nets.dataset import (
     DataError,
     save_shard,
 )
-from searchprune.nets.features import MAX_ACTIVE, active_features
+from searchprune.evaluation.features import MAX_ACTIVE, active_features
 from searchprune.paths import repo_root
 from searchprune.search.driver import Searcher
 from searchprune.search.limits import Limit

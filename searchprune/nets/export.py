@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from searchprune.nets import formats
+from searchprune.evaluation import formats
 from searchprune.nets.model import EvalNet
-from searchprune.nets.store import NetError, save_net
+from searchprune.evaluation.store import NetError, save_net
 
 
 def model_arrays(model: EvalNet) -> dict[str, np.ndarray]:

@@ -1,8 +1,8 @@
 """The torch side of a net (training and pruning only; playing never imports this).
 
 ``EvalNet`` is ``Linear(inputs, hidden) -> clamp(0, 1) -> Linear(hidden, 32) -> clamp(0, 1)
--> Linear(32, 1)``: exactly what ``searchprune.nets.infer`` computes from the exported
-arrays. ``loss`` is the architecture's training loss (``searchprune.nets.arch``).
+-> Linear(32, 1)``: exactly what ``searchprune.evaluation.infer`` computes from the exported
+arrays. ``loss`` is the architecture's training loss (``searchprune.evaluation.arch``).
 
 ``factorise=True`` adds a training-time factoriser, as Stockfish's trainer does: each
 block of ``arch.factor_block`` inputs (one piece type of one side, one player's
@@ -17,8 +17,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from searchprune.nets.arch import CP_SCALE, HIDDEN2, Arch, arch_for
-from searchprune.nets.formats import Q_ACT
+from searchprune.evaluation.arch import CP_SCALE, HIDDEN2, Arch, arch_for
+from searchprune.evaluation.formats import Q_ACT
 
 
 class EvalNet(nn.Module):

@@ -31,10 +31,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from searchprune.nets.arch import CP_SCALE, Arch, arch_for
+from searchprune.evaluation.arch import CP_SCALE, Arch, arch_for
 from searchprune.nets.dataset import FIELDS, Dataset, load_dataset, split_by_game
 from searchprune.nets.export import export_model
-from searchprune.nets.features import mirror_features
+from searchprune.evaluation.features import mirror_features
 from searchprune.nets.model import EvalNet, inputs_from_indices
 
 CHECKPOINT = "checkpoint.pt"

@@ -39,7 +39,7 @@ class Searcher:
     ``qsearch`` and ``check_extension`` change the leaves of every algorithm;
     ``null_move``, ``lmr``, ``futility`` and ``mate_distance`` are parts of negascout.
     ``algorithm`` is ``"minimax"``, ``"alphabeta"`` or ``"negascout"``.
-    ``net`` (a ``searchprune.nets.store.Net``, a net file or a net name) evaluates
+    ``net`` (a ``searchprune.evaluation.store.Net``, a net file or a net name) evaluates
     instead of the game's evaluator; it must be a net for this game.
     """
 
@@ -86,8 +86,8 @@ class Searcher:
         if net is not None:
             if evaluator is not None or params is not None:
                 raise ValueError("give either a net or an evaluator with its params, not both")
-            from searchprune.nets.infer import pack
-            from searchprune.nets.store import Net, load_net
+            from searchprune.evaluation.infer import pack
+            from searchprune.evaluation.store import Net, load_net
 
             self.net = net if isinstance(net, Net) else load_net(net, game.info.name)
             if self.net.game != game.info.name:

@@ -48,7 +48,7 @@ from searchprune.games.connect4 import (
     terminal,
     winning_cells,
 )
-from searchprune.nets.infer import connect4_forward_bits
+from searchprune.evaluation.infer import connect4_forward_bits
 from searchprune.types import ONGOING
 
 _ONE = np.uint64(1)
@@ -456,13 +456,13 @@ class Connect4Solver:
         self.reset()
 
     def use_net(self, net, until_ply: int = 14) -> None:
-        """Order moves by ``net`` (a Connect Four ``nets.store.Net``; None: Pons' threat
+        """Order moves by ``net`` (a Connect Four ``evaluation.store.Net``; None: Pons' threat
         ordering again) at nodes with fewer than ``until_ply`` stones. Ordering only: the
         scores stay exact, only the node counts change."""
         if net is None:
             self.net, self._params, self._net_until = None, np.zeros(1, dtype=np.float32), np.int64(0)
             return
-        from searchprune.nets.infer import pack
+        from searchprune.evaluation.infer import pack
 
         if net.game != "connect4":
             raise ValueError(f"{net.name} is a {net.game} net, not a connect4 net")

@@ -42,7 +42,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from searchprune.nets.arch import arch_for
+from searchprune.evaluation.arch import arch_for
 from searchprune.nets.model import EvalNet, inputs_from_indices
 from searchprune.nets.prune import semistructured, structured, unstructured
 from searchprune.nets.prune.importance import NEEDS_DATA, PRUNABLE, Criterion, criterion_for
@@ -337,7 +337,7 @@ def prune_net(parent, config: PruneConfig, folder: Path, *, data: TuningData | N
 def as_stored(model: EvalNet, fmt: str, quant: str | None) -> EvalNet:
     """The model as a file of this format holds it: through encode and decode (quantised
     weights), with the int8 kernel's rounded activations."""
-    from searchprune.nets import formats
+    from searchprune.evaluation import formats
     from searchprune.nets.export import model_arrays, model_from_arrays
 
     sizes = model.arch.sizes(model.hidden)

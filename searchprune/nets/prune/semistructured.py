@@ -10,7 +10,7 @@ import copy
 import torch
 from torch.ao.pruning import WeightNormSparsifier
 
-from searchprune.nets import formats
+from searchprune.evaluation import formats
 from searchprune.nets.model import EvalNet
 from searchprune.nets.prune.importance import PRUNABLE
 

@@ -61,9 +61,9 @@ from searchprune.games.chess.board import BOARD, HIST, HIST_MASK, HPLY, R_CAPTUR
 from searchprune.games.chess.tables import CASTLING, EN_PASSANT, NULL_MOVE, PAWN, PROMO_N, PROMO_Q, WHITE
 from searchprune.games.connect4 import CURRENT, HISTORY, MASK, PLY, bottom_mask, column_mask
 from searchprune.games.othello import OPPONENT, PLAYER
-from searchprune.nets import formats, simd
-from searchprune.nets.features import chess_feature, connect4_feature, othello_feature
-from searchprune.nets.simd import dense_columns, int16_columns, int16_sparse24_groups, sparse24_groups
+from searchprune.evaluation import formats, simd
+from searchprune.evaluation.features import chess_feature, connect4_feature, othello_feature
+from searchprune.evaluation.simd import dense_columns, int16_columns, int16_sparse24_groups, sparse24_groups
 from searchprune.types import MATE_BOUND
 
 # -- params layout: header slots (float32 values holding exact small integers) --------------

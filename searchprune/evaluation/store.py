@@ -3,14 +3,14 @@
 A net is one ``.npz`` file: its arrays plus ``manifest``, a JSON string with what the
 net is and where it came from::
 
-    format        "dense", "2:4" or "csr"  (how the weights are laid out: ``searchprune.nets.formats``)
+    format        "dense", "2:4" or "csr"  (how the weights are laid out: ``searchprune.evaluation.formats``)
     quant         null or "int8"           (int16 first layer, int8 second layer)
     name          file stem: "<arch>-h<hidden>[-<format tag>]-<sha256[:12]>" (tag: 24, csr, q8, 24q8, csrq8)
     game, arch    "chess", "chess-nnue"
-    arch_hash     searchprune.nets.arch.Arch.hash(hidden): sizes, activation, features, kernel
+    arch_hash     searchprune.evaluation.arch.Arch.hash(hidden): sizes, activation, features, kernel
     sizes         [inputs, hidden, 32, 1]
     output_scale  raw output -> evaluator units
-    kernel        "module:function" of the compiled evaluator
+    kernel        the evaluator's id (searchprune.evaluation.arch.Arch.kernel)
     sha256        digest of the arrays (names, dtypes, shapes and bytes, in name order)
     parent        name of the net this one was derived from, or null
     created       UTC time stamp
@@ -46,8 +46,8 @@ from pathlib import Path
 
 import numpy as np
 
-from searchprune.nets import formats
-from searchprune.nets.arch import HIDDEN2, arch_for
+from searchprune.evaluation import formats
+from searchprune.evaluation.arch import HIDDEN2, arch_for
 from searchprune.paths import repo_root
 
 FORMAT_DENSE = "dense"
@@ -78,7 +78,9 @@ class Net:
 
     @property
     def kernel(self) -> str:
-        return self.manifest["kernel"]
+        """``module:function`` of the compiled evaluator that runs this net (the manifest
+        records the architecture's kernel id, which the load has checked)."""
+        return arch_for(self.game).evaluator
 
     @property
     def format(self) -> str:

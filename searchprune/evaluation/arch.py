@@ -2,7 +2,7 @@
 
 Every net is ``inputs -> hidden -> 32 -> 1`` with clipped ReLU (``clamp(x, 0, 1)``)
 after both hidden layers, NNUE-style; the inputs are the game's 0/1 features
-(``searchprune.nets.features``). The chess net's first layer is kept as an
+(``searchprune.evaluation.features``). The chess net's first layer is kept as an
 accumulator updated in make/unmake; the others compute it from the bitboards.
 
 The net's raw output ``y`` becomes the evaluator's score as ``round(y * output_scale)``,
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from searchprune.nets.features import MAX_ACTIVE, N_INPUTS
+from searchprune.evaluation.features import MAX_ACTIVE, N_INPUTS
 
 #: Width of the second hidden layer, fixed by the issue's architecture.
 HIDDEN2 = 32
@@ -40,8 +40,12 @@ CP_SCALE = 400.0
 class Arch:
     game: str
     name: str
-    #: ``module:function`` of the compiled evaluator that runs this architecture.
+    #: The evaluator's id, recorded in every net's manifest and hashed into ``hash``. The
+    #: ids are the evaluators' import paths when the first nets were made (under
+    #: ``searchprune.nets``): names now, kept so that those nets keep their hashes.
     kernel: str
+    #: ``module:function`` of the compiled evaluator that runs this architecture today.
+    evaluator: str
     output_scale: float
     #: ``"mse"`` on the target, or ``"wdl"``: squared error of win probabilities.
     loss: str
@@ -82,10 +86,13 @@ class Arch:
 
 ARCHS: dict[str, Arch] = {
     "connect4": Arch("connect4", "connect4-mlp", "searchprune.nets.infer:connect4_net",
+                     "searchprune.evaluation.infer:connect4_net",
                      output_scale=1000.0, loss="mse", label_unit="Pons score", factor_block=42),
     "othello": Arch("othello", "othello-mlp", "searchprune.nets.infer:othello_net",
+                     "searchprune.evaluation.infer:othello_net",
                     output_scale=6400.0, loss="mse", label_unit="disc difference", factor_block=64),
     "chess": Arch("chess", "chess-nnue", "searchprune.nets.infer:chess_net",
+                     "searchprune.evaluation.infer:chess_net",
                   output_scale=100.0, loss="wdl", label_unit="centipawns", factor_block=64),
 }
 
