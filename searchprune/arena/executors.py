@@ -49,6 +49,28 @@ def _local_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent)
 
 
+def open_pool(concurrency: int, cluster: str | None = None, warm=None, *args):
+    """(executor, shutdown) of a local pool of ``concurrency`` processes, or of the Dask
+    cluster at ``cluster``; ``warm(*args)``, if given, runs here first (the local workers
+    fork from here) or on every cluster worker."""
+    if cluster is None:
+        if warm is not None:
+            warm(*args)
+        pool = _local_pool(concurrency)
+        return pool, lambda: pool.shutdown(wait=False, cancel_futures=True)
+    try:
+        from distributed import Client
+    except ImportError:
+        raise RuntimeError("--cluster needs Dask distributed: pip install 'searchprune[cluster]'") from None
+    try:
+        client = Client(cluster, timeout="10s")
+    except OSError as error:
+        raise RuntimeError(f"cannot reach the Dask scheduler at {cluster}: {error}") from None
+    if warm is not None:
+        client.run(warm, *args)
+    return client.get_executor(pure=False), client.close
+
+
 class Executors:
     """A local process pool of ``concurrency`` workers, or the Dask cluster at ``cluster``."""
 
