@@ -575,23 +575,14 @@ def _run(settings: dict, todo: list[int], concurrency: int, cluster: str | None)
 
 
 def _executor(game_name: str, concurrency: int, cluster: str | None):
-    """(executor, shutdown) of a local process pool or of the Dask cluster at ``cluster``."""
-    if cluster is None:
-        from searchprune.arena.executors import _local_pool
+    """(executor, shutdown) of a local process pool or of the Dask cluster at ``cluster``,
+    warmed for ``game_name`` first (``arena.executors.open_pool``)."""
+    from searchprune.arena.executors import open_pool
 
-        warm(game_name)  # the workers fork from here
-        pool = _local_pool(concurrency)
-        return pool, lambda: pool.shutdown(wait=False, cancel_futures=True)
     try:
-        from distributed import Client
-    except ImportError:
-        raise DataError("--cluster needs Dask distributed: pip install 'searchprune[cluster]'") from None
-    try:
-        client = Client(cluster, timeout="10s")
-    except OSError as error:
-        raise DataError(f"cannot reach the Dask scheduler at {cluster}: {error}") from None
-    client.run(warm, game_name)
-    return client.get_executor(pure=False), client.close
+        return open_pool(concurrency, cluster, warm, game_name)
+    except RuntimeError as error:
+        raise DataError(str(error)) from None
 
 
 def generate(game: str, out: Path, *, games: int, shard_games: int = 50, seed: int = 0, concurrency: int = 1,
