@@ -25,7 +25,9 @@ to move's view; mates clipped to ``packed.SCORE_CLIP``) and the game's result.
 
 Shard ``i`` holds games ``i * shard_games`` onward; game ``g`` draws its randomness
 from ``(seed, g)``, so the data depends on neither ``concurrency`` nor which run wrote
-which shard. A shard whose file exists is done: running again resumes. Shards are
+which shard. A shard whose file exists is done: running again resumes, and running
+again with more ``games`` extends the data (only the last, partial shard of the
+shorter run differs, and it is kept as it was). Shards are
 written atomically, as their tasks finish, through ``arena.executors`` (local
 processes or a Dask cluster).
 """
@@ -210,8 +212,10 @@ def generate(out: Path, *, games: int, shard_games: int = 100, seed: int = 0, co
     config = out / "config.json"
     if config.exists():
         saved = json.loads(config.read_text())
-        if saved != settings:
-            key = next(k for k in sorted(set(saved) | set(settings)) if saved.get(k) != settings.get(k))
+        # More games extend a run: a shard's games depend on its index, not on the total.
+        differ = [k for k in sorted(set(saved) | set(settings)) if k != "games" and saved.get(k) != settings.get(k)]
+        if differ:
+            key = differ[0]
             raise DataError(f"{out} holds data made with other settings ({key}: {saved.get(key)!r} there, "
                             f"{settings.get(key)!r} now): use another folder")
     Teacher(settings["teacher"], 1).close()  # a missing teacher fails here, once
@@ -226,7 +230,14 @@ def generate(out: Path, *, games: int, shard_games: int = 100, seed: int = 0, co
         futures = {pool.submit(make_shard, settings, index): index for index in todo}
         with tqdm(total=shards, initial=shards - len(todo), unit="shard", desc="chess data", disable=not progress) as bar:
             for future in as_completed(futures):
-                records, stats = future.result()
+                try:
+                    records, stats = future.result()
+                except Exception as error:  # noqa: BLE001 - any task failure ends the run, keeping what is written
+                    for other in futures:
+                        other.cancel()
+                    what = str(error).splitlines()[0] if str(error) else type(error).__name__
+                    raise DataError(f"shard {futures[future]} failed ({what}); the {totals['written']} shards written "
+                                    "are kept: run again with the same settings to resume") from None
                 _write(shard_path(out, futures[future]), records)
                 totals["written"] += 1
                 for name in ("games", "positions", "recorded"):
