@@ -65,7 +65,7 @@ def test_training_learns_material(tmp_path):
     run = nnue.train(config, records, tmp_path / "run", progress=False)
     assert run["history"][-1]["val_loss"] < 0.5 * constant
     assert (tmp_path / "run" / "loss.png").exists() and (tmp_path / "run" / "history.json").exists()
-    assert float(run["model"].l2.weight.abs().max()) <= nnue.L2_CLIP + 1e-6
+    assert float(run["model"].l2.weight.detach().abs().max()) <= nnue.L2_CLIP + 1e-6
 
 
 def test_a_stopped_run_resumes_to_the_same_weights(tmp_path):
