@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import searchprune
 from searchprune.games import GameError, get_game
 from searchprune.search.build import build_searcher, module_text
 from searchprune.search.driver import Searcher
@@ -121,9 +123,15 @@ def test_second_process_loads_the_search_from_the_disk_cache(tmp_path):
                           for n in ("search_root", "alphabeta", "negascout", "minimax", "enter_node")}))
         """
     )
-    env = dict(os.environ, SEARCHPRUNE_CACHE_DIR=str(tmp_path / "sp"), NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    # A snapshot of the package: an edit elsewhere between the two runs (another change
+    # in progress in this working tree) would rightly give the second a cold cache.
+    shutil.copytree(Path(searchprune.__file__).parent, tmp_path / "tree" / "searchprune",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, SEARCHPRUNE_CACHE_DIR=str(tmp_path / "sp"), NUMBA_CACHE_DIR=str(tmp_path / "numba"),
+               PYTHONPATH=str(tmp_path / "tree"))
     runs = [json.loads(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
-                                      check=True).stdout.strip().splitlines()[-1]) for _ in range(2)]
+                                      check=True, cwd=tmp_path / "tree").stdout.strip().splitlines()[-1])
+            for _ in range(2)]
     assert runs[0]["search_root"]["misses"] == 1  # compiled the first time
     assert all(kernel["signatures"] == 1 for kernel in runs[0].values()), runs[0]
     assert runs[1]["search_root"]["hits"] == 1 and runs[1]["search_root"]["misses"] == 0
@@ -158,8 +166,8 @@ def test_evaluator_is_swappable(tmp_path, monkeypatch):
 
 def test_numba_cache_folder_is_named_for_the_compiled_source(tmp_path):
     """Numba's cache goes to a folder per fingerprint of the package's compiled source (a
-    kernel edit must not leave other files' cached callers running the old kernel), unless
-    NUMBA_CACHE_DIR is given."""
+    kernel edit must not leave other files' cached callers running the old kernel); a
+    given NUMBA_CACHE_DIR is the root of those folders (searchprune.config)."""
     script = "import os, searchprune; print(os.environ['NUMBA_CACHE_DIR'])"
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     env["SEARCHPRUNE_CACHE_DIR"] = str(tmp_path / "sp")
@@ -170,4 +178,4 @@ def test_numba_cache_folder_is_named_for_the_compiled_source(tmp_path):
     assert folder.parent == tmp_path / "sp" / "numba" and len(folder.name) == 16 and folder.is_dir()
     given = subprocess.run([sys.executable, "-c", script], env=dict(env, NUMBA_CACHE_DIR=str(tmp_path / "mine")),
                            capture_output=True, text=True, check=True).stdout.strip()
-    assert given == str(tmp_path / "mine")
+    assert given == str(tmp_path / "mine" / folder.name)

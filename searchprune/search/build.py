@@ -16,10 +16,11 @@ binds those names by import and then holds the templates' source::
     <the defaults.py kernels the game does not define>
     <node.py> <ordering.py> <minimax.py> <alphabeta.py> <negascout.py> <root.py> <perft.py>
 
-Its file name carries a digest of every source it depends on (templates, search
-helpers, the game's and the evaluator's modules, the Numba version), so editing any
-of them makes a new module with a cold cache, and an unchanged tree reuses the
-compiled code from the last process.
+It is written to this tree's kernels folder, named by a digest of the tree's
+fingerprint, its own text and any game or evaluator source outside the package, so
+editing any compiled source makes a new module with a cold cache, and an unchanged
+tree reuses the compiled code from the last process (the one cache scheme, with
+the fingerprint, is documented in ``searchprune.config``).
 """
 
 from __future__ import annotations
@@ -34,42 +35,35 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
-import numba
-
-from searchprune.config import cache_dir
-from searchprune.games.base import KERNELS, Game
+from searchprune.config import fingerprint, kernels_dir
+from searchprune.games.base import KERNELS, OPTIONAL, Game  # OPTIONAL: the game's own if defined, else defaults.py's
 
 _SEARCH_DIR = Path(__file__).resolve().parent
 _PACKAGE_DIR = _SEARCH_DIR.parent
 #: Template modules, in the order their source is pasted.
 TEMPLATES = ("node", "ordering", "minimax", "alphabeta", "negascout", "root", "perft")
-#: Optional game kernels: the game's own if it defines them, else ``defaults.py``'s.
-OPTIONAL = ("in_check", "gen_tactical", "is_tactical", "make_null", "unmake_null", "null_ok", "perft_over")
 #: Optional hooks of an incremental evaluator ``mod:func``: ``mod:func_reset`` and
 #: ``mod:func_make``, bound as ``eval_reset`` / ``eval_make`` (defaults do nothing).
 EVAL_HOOKS = ("reset", "make")
-#: Modules the templates import; a change in any of them must recompile the search.
-HELPERS = (
-    _PACKAGE_DIR / "bits.py",
-    _PACKAGE_DIR / "config.py",
-    _PACKAGE_DIR / "types.py",
-    _PACKAGE_DIR / "hashing.py",
-    _SEARCH_DIR / "clock.py",
-    _SEARCH_DIR / "context.py",
-    _SEARCH_DIR / "history.py",
-    _SEARCH_DIR / "tt.py",
-)
 
 _BUILT: dict[tuple[str, str], ModuleType] = {}
 
 
-def _module_sources(module_name: str) -> list[Path]:
-    """The source files whose code a module contributes: its file, or its package's files."""
+def _outside_sources(module_name: str) -> list[Path]:
+    """Source files of a game or evaluator module that the fingerprint does not cover.
+
+    A module inside the package is covered already; one outside it (a user's evaluator)
+    contributes its file, or, if it belongs to a package, all that package's files (it
+    may inline its siblings' kernels).
+    """
     module = importlib.import_module(module_name)
     path = Path(module.__file__).resolve()
-    if path.name == "__init__.py" or path.parent.name not in ("games", "searchprune"):
-        return sorted(path.parent.rglob("*.py"))  # a game living in its own package
-    return [path]
+    if path.is_relative_to(_PACKAGE_DIR):
+        return []
+    if not module.__package__:
+        return [path]
+    top = Path(importlib.import_module(module.__package__.split(".")[0]).__file__).resolve().parent
+    return sorted(top.rglob("*.py"))
 
 
 def _template_source(name: str) -> str:
@@ -120,11 +114,10 @@ def module_text(game: Game, evaluator: str | None = None) -> tuple[str, str]:
         header += f"from {eval_module} import {eval_func}_{hook} as eval_{hook}  # noqa: F401\n"
     missing = (set(OPTIONAL) - set(own)) | {f"eval_{h}" for h in EVAL_HOOKS if h not in hooks}
     source = header + _defaults_source(missing) + "\n".join(_template_source(t) for t in TEMPLATES)
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(fingerprint().encode())
     digest.update(source.encode())
-    digest.update(numba.__version__.encode())
-    for path in sorted(set(HELPERS) | set(_module_sources(game_module)) | set(_module_sources(eval_module))):
-        digest.update(str(path.relative_to(path.parents[1])).encode())
+    for path in sorted(set(_outside_sources(game_module)) | set(_outside_sources(eval_module))):
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16], source
 
@@ -144,8 +137,7 @@ def build_searcher(game: Game, evaluator: str | None = None) -> ModuleType:
         return _BUILT[cache_key]
     digest, source = module_text(game, evaluator)
     name = f"sp_{game.info.name}_{digest}"
-    folder = cache_dir() / "kernels"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = kernels_dir()
     path = folder / f"{name}.py"
     # Rewriting an unchanged file would bump its mtime and void Numba's cache index.
     if not path.exists() or path.read_text() != source:
