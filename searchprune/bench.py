@@ -1,7 +1,7 @@
 """Bench signature and nodes per second.
 
-The signature is a fixed node count: every game's fixed positions searched to a
-fixed depth by a fresh negascout engine (16 MiB table, all options on). Any change
+The signature is a fixed node count: every game's fixed positions (its registration's
+``BenchParts``) searched to a fixed depth by a fresh negascout engine (16 MiB table, all options on). Any change
 to search behaviour (ordering, pruning, table, evaluation) changes it, so every
 search change reports it and a test pins it (Stockfish's ``bench`` does the same).
 
@@ -19,28 +19,17 @@ import numpy as np
 from numba import njit
 
 from searchprune.games import get_game
+from searchprune.games.registry import PerGame
 from searchprune.search.driver import Searcher
 from searchprune.search.limits import Limit
 from searchprune.types import ONGOING
 
-#: Per game: (positions in the game's notation, depth). Changing these changes the signature.
-SIGNATURE_POSITIONS: dict[str, tuple[tuple[str, ...], int]] = {
-    "tictactoe": (("", "5", "51", "159", "1526"), 9),
-    "connect4": (("", "4453", "44444", "334455", "4455661", "1122336655", "4444333322",
-                  "7422341735647741166133573473242566"), 10),
-    "othello": (("", "f5d6c3d3c4", "f5f6e6f4e3c5c4", "f5d6c5f4e3f6"), 7),
-    "chess": (("startpos", "r3k2r/p1ppqpb1/bn2pnp1/3PN3/1p2P3/2N2Q1p/PPPBBPPP/R3K2R w KQkq - 0 1",
-               "r1b2rk1/1pqn1pbp/p2pp1p1/8/2PNP3/1PN3P1/P2BQPBP/R4RK1 w - - 0 1",
-               "8/2p5/3p4/KP5r/1R3p1k/8/4P1P1/8 w - - 0 1"), 7),
-}
+#: Per game: (positions in the game's notation, depth), from each registration's
+#: ``BenchParts``. Changing those changes the signature.
+SIGNATURE_POSITIONS: PerGame[tuple[tuple[str, ...], int]] = PerGame(
+    lambda b: (b.bench.positions, b.bench.depth) if b.bench else None, "bench")
 #: Depth per algorithm for the nodes/s measurement (minimax has no pruning).
-NPS_DEPTH: dict[str, dict[str, int]] = {
-    "tictactoe": {"minimax": 9, "alphabeta": 9, "negascout": 9},
-    "connect4": {"minimax": 6, "alphabeta": 12, "negascout": 12},
-    "othello": {"minimax": 5, "alphabeta": 8, "negascout": 8},
-    # No chess minimax: below the horizon it searches every capture sequence full width.
-    "chess": {"alphabeta": 6, "negascout": 8},
-}
+NPS_DEPTH: PerGame[dict[str, int]] = PerGame(lambda b: dict(b.bench.nps_depth) if b.bench else None, "bench")
 
 
 def signature(game_name: str, net=None) -> int:

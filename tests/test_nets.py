@@ -20,7 +20,7 @@ torch = pytest.importorskip("torch")
 
 from searchprune.games import GameError, get_game
 from searchprune.games import connect4 as C4
-from searchprune.games.chess import board as B
+from searchprune.games.chess import board as kernels
 from searchprune.evaluation import infer
 from searchprune.nets.export import export_model, load_model
 from searchprune.evaluation.features import active_features, dense_inputs
@@ -142,33 +142,33 @@ def test_chess_accumulator_after_random_make_unmake_equals_recomputation(tmp_pat
     fens = [line.split(";")[0].strip() for line in
             (shared_data_dir() / "chess" / "perft.epd").read_text().splitlines() if line.strip()]
     kinds = set()
-    buf = np.zeros(B.MAX_MOVES, dtype=np.int64)
+    buf = np.zeros(kernels.MAX_MOVES, dtype=np.int64)
     checked = 0
     for fen in fens:
         state = g.parse_position(fen)
         infer.chess_net_reset(state, params)
         line: list[int] = []
         for _ in range(60):
-            n = B.gen_moves(state, buf)
+            n = kernels.gen_moves(state, buf)
             go_up = line and (n == 0 or rng.random() < 0.35)
             if go_up:
                 move = line.pop()
-                (B.unmake_null(state) if move == -1 else B.unmake(state, move))
-            elif n and rng.random() < 0.1 and not B.in_check(state):
-                B.make_null(state)
+                (kernels.unmake_null(state) if move == -1 else kernels.unmake(state, move))
+            elif n and rng.random() < 0.1 and not kernels.in_check(state):
+                kernels.make_null(state)
                 infer.chess_net_make(state, params)
                 line.append(-1)
             elif n:
                 move = int(buf[rng.integers(n)])
                 kinds.add(move >> 12)
-                B.make(state, move)
+                kernels.make(state, move)
                 infer.chess_net_make(state, params)
                 line.append(move)
             else:
                 break
             infer.chess_net_reset(state, fresh)
             for perspective in (0, 1):
-                a = infer._acc(params, state[B.HPLY], perspective)
+                a = infer._acc(params, state[kernels.HPLY], perspective)
                 np.testing.assert_allclose(params[a:a + hidden], fresh[a:a + hidden], atol=1e-4)
             checked += 1
     assert checked > 1000

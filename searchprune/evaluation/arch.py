@@ -2,11 +2,14 @@
 
 Every net is ``inputs -> hidden -> 32 -> 1`` with clipped ReLU (``clamp(x, 0, 1)``)
 after both hidden layers, NNUE-style; the inputs are the game's 0/1 features
-(``searchprune.evaluation.features``). The chess net's first layer is kept as an
-accumulator updated in make/unmake; the others compute it from the bitboards.
+(``searchprune.evaluation.features``). The chess and Connect Four nets keep their first
+layer as accumulators updated after each move; Othello's computes it from the bitboards.
+Each game's architecture is declared by its registration (``NetParts`` in
+``searchprune.games.registry``); ``ARCHS`` is a view of them.
 
 The net's raw output ``y`` becomes the evaluator's score as ``round(y * output_scale)``,
-clamped below the mate scores. What ``y`` is trained to be (``target``) is per game:
+clamped below the mate scores. What ``y`` is trained to be (``target``) is per game
+(``label_scale``, ``loss``):
 
 - connect4: the exact (solver) score in Pons' convention divided by 22, so a win on the
   last move is 1/22 and a win at once is 21/22; search values where the solver is too slow.
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from searchprune.evaluation.features import MAX_ACTIVE, N_INPUTS
+from searchprune.games.registry import GameBundle, PerGame
 
 #: Width of the second hidden layer, fixed by the issue's architecture.
 HIDDEN2 = 32
@@ -55,14 +58,21 @@ class Arch:
     #: "virtual" training weight (one piece type of one side, one player's stones).
     #: Training only: the export folds it into the first layer (``EvalNet(factorise=True)``).
     factor_block: int
+    #: Raw label units per unit of net output for the ``"mse"`` loss (the target is
+    #: ``label / label_scale``).
+    label_scale: float
+    #: Number of inputs (the first layer's fan-in).
+    n_inputs: int
 
-    @property
-    def n_inputs(self) -> int:
-        return N_INPUTS[self.game]
-
-    @property
-    def max_active(self) -> int:
-        return MAX_ACTIVE[self.game]
+    @classmethod
+    def of(cls, game: GameBundle) -> Arch | None:
+        """The architecture a game's registration declares (None: the game has no net)."""
+        net = game.net
+        if net is None:
+            return None
+        return cls(game.name, net.arch, net.kernel_id, net.evaluator, output_scale=net.output_scale, loss=net.loss,
+                   label_unit=net.label_unit, factor_block=net.factor_block, label_scale=net.label_scale,
+                   n_inputs=net.inputs)
 
     def sizes(self, hidden: int) -> list[int]:
         return [self.n_inputs, int(hidden), HIDDEN2, 1]
@@ -80,21 +90,12 @@ class Arch:
         if self.loss == "wdl":
             p = 1.0 / (1.0 + np.exp(-score / CP_SCALE))
             return ((1 - result_weight) * p + result_weight * (result + 1) / 2).astype(np.float32)
-        label = score / (22.0 if self.game == "connect4" else 64.0)
+        label = score / self.label_scale
         return ((1 - result_weight) * label + result_weight * result).astype(np.float32)
 
 
-ARCHS: dict[str, Arch] = {
-    "connect4": Arch("connect4", "connect4-mlp", "searchprune.nets.infer:connect4_net",
-                     "searchprune.evaluation.infer:connect4_net",
-                     output_scale=1000.0, loss="mse", label_unit="Pons score", factor_block=42),
-    "othello": Arch("othello", "othello-mlp", "searchprune.nets.infer:othello_net",
-                     "searchprune.evaluation.infer:othello_net",
-                    output_scale=6400.0, loss="mse", label_unit="disc difference", factor_block=64),
-    "chess": Arch("chess", "chess-nnue", "searchprune.nets.infer:chess_net",
-                     "searchprune.evaluation.infer:chess_net",
-                  output_scale=100.0, loss="wdl", label_unit="centipawns", factor_block=64),
-}
+#: The architecture of every registered game with a net (``NetParts`` in its registration).
+ARCHS: PerGame[Arch] = PerGame(Arch.of, "net architecture")
 
 
 def arch_for(game: str) -> Arch:

@@ -15,6 +15,10 @@ One definition per game, compiled, used by both the search (``infer``) and train
 
 Every input is 0 or 1, so a net's first layer is the sum of the weight rows of the
 active inputs (plus the bias): that is what the compiled kernels compute.
+
+Which kernel serves which game, and each game's input counts, are the game's
+registration (``searchprune.games.registry.NetParts``): the functions below that take
+a game name look them up there.
 """
 
 from __future__ import annotations
@@ -27,10 +31,12 @@ from searchprune.config import JIT
 from searchprune.games.chess.board import BOARD, SIDE
 from searchprune.games.connect4 import CURRENT, MASK
 from searchprune.games.othello import OPPONENT, PLAYER
+from searchprune.games.registry import PerGame, bundle, load
 
-#: Number of inputs and the most that can be active at once, per game.
-N_INPUTS = {"connect4": 84, "othello": 128, "chess": 768}
-MAX_ACTIVE = {"connect4": 42, "othello": 64, "chess": 32}
+#: Number of inputs and the most that can be active at once, per game with a net
+#: (views of the registrations' ``NetParts``).
+N_INPUTS: PerGame[int] = PerGame(lambda b: b.net.inputs if b.net else None, "inputs")
+MAX_ACTIVE: PerGame[int] = PerGame(lambda b: b.net.max_active if b.net else None, "most active inputs")
 
 
 @njit(**JIT)
@@ -95,20 +101,25 @@ def chess_active(state: np.ndarray, out: np.ndarray) -> int:
     return chess_active_from(state, state[SIDE], out)
 
 
-_ACTIVE = {"connect4": connect4_active, "othello": othello_active, "chess": chess_active}
+def _net(game: str):
+    net = bundle(game).net
+    if net is None:
+        raise ValueError(f"{game} has no evaluation net: choose from {', '.join(N_INPUTS)}")
+    return net
 
 
 def active_features(game: str, state: np.ndarray) -> np.ndarray:
     """Sorted active input indices of ``state`` (side to move's view) as int16."""
-    out = np.full(MAX_ACTIVE[game], -1, dtype=np.int64)
-    n = _ACTIVE[game](state, out)
+    net = _net(game)
+    out = np.full(net.max_active, -1, dtype=np.int64)
+    n = load(net.features)(state, out)
     return np.sort(out[:n]).astype(np.int16)
 
 
 def dense_inputs(game: str, indices: np.ndarray) -> np.ndarray:
     """0/1 float32 input rows from ``[N, K]`` padded (-1) index rows."""
     indices = np.atleast_2d(indices)
-    x = np.zeros((indices.shape[0], N_INPUTS[game]), dtype=np.float32)
+    x = np.zeros((indices.shape[0], _net(game).inputs), dtype=np.float32)
     rows, cols = np.nonzero(indices >= 0)
     x[rows, indices[rows, cols]] = 1.0
     return x
@@ -119,18 +130,27 @@ def mirror_features(game: str, indices: np.ndarray) -> np.ndarray:
 
     Connect Four and Othello are symmetric under reversing the columns (files), so a
     mirrored position has the mirrored value: a free doubling of the training data.
-    Chess is not (castling, and the ``-1`` padding would hide nothing), so it is refused.
+    Chess is not (castling, and the ``-1`` padding would hide nothing), so it is refused:
+    a game's ``NetParts.mirror`` names its mirror, or is None.
     """
-    f = np.asarray(indices, dtype=np.int64)
-    if game == "connect4":
-        side, cell = np.divmod(f, 42)
-        column, row = np.divmod(cell, 6)
-        mirrored = side * 42 + (6 - column) * 6 + row
-    elif game == "othello":
-        side, square = np.divmod(f, 64)
-        mirrored = side * 64 + (square // 8) * 8 + 7 - square % 8
-    else:
+    mirror = _net(game).mirror
+    if mirror is None:
         raise ValueError(f"{game} positions have no mirror symmetry to augment with")
+    f = np.asarray(indices, dtype=np.int64)
+    mirrored = load(mirror)(f)
     mirrored = np.where(f >= 0, mirrored, np.iinfo(np.int64).max)
     mirrored.sort(axis=1)
     return np.where(mirrored == np.iinfo(np.int64).max, -1, mirrored).astype(np.int16)
+
+
+def connect4_mirror(f: np.ndarray) -> np.ndarray:
+    """Connect Four inputs with the columns reversed (padding entries are don't-cares)."""
+    side, cell = np.divmod(f, 42)
+    column, row = np.divmod(cell, 6)
+    return side * 42 + (6 - column) * 6 + row
+
+
+def othello_mirror(f: np.ndarray) -> np.ndarray:
+    """Othello inputs with the files reversed (padding entries are don't-cares)."""
+    side, square = np.divmod(f, 64)
+    return side * 64 + (square // 8) * 8 + 7 - square % 8

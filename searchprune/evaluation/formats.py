@@ -42,11 +42,6 @@ def dense_shapes(sizes: list[int]) -> dict[str, tuple]:
     return {"w1": (n_in, hidden), "b1": (hidden,), "w2": (h2, hidden), "b2": (h2,), "w3": (h2,), "b3": (1,)}
 
 
-def _torch_orientation(dense: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The two matrices as ``[out, in]``: 2:4 groups run along ``in``."""
-    return {"w1": dense["w1"].T, "w2": dense["w2"]}
-
-
 # -- 2:4 ----------------------------------------------------------------------------------------
 def is_24(matrix: np.ndarray) -> bool:
     """Every group of 4 consecutive entries along the last axis holds at least 2 zeros."""

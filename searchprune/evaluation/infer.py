@@ -61,6 +61,7 @@ from searchprune.games.chess.board import BOARD, HIST, HIST_MASK, HPLY, R_CAPTUR
 from searchprune.games.chess.tables import CASTLING, EN_PASSANT, NULL_MOVE, PAWN, PROMO_N, PROMO_Q, WHITE
 from searchprune.games.connect4 import CURRENT, HISTORY, MASK, PLY, bottom_mask, column_mask
 from searchprune.games.othello import OPPONENT, PLAYER
+from searchprune.games.registry import PerGame
 from searchprune.evaluation import formats, simd
 from searchprune.evaluation.features import chess_feature, connect4_feature, othello_feature
 from searchprune.evaluation.simd import dense_columns, int16_columns, int16_sparse24_groups, sparse24_groups
@@ -76,8 +77,9 @@ TAIL_DENSE, TAIL_24, TAIL_CSR, TAIL_INT, TAIL_24_INT = range(5)
 #: Accumulator ring of the chess and Connect Four nets: one slot per ply, indexed by ply count modulo this.
 #: Longer than any search line (MAX_PLY), so a line never overwrites its own plies.
 ACC_SLOTS = 256
-#: Games whose net keeps per-ply accumulators (``<kernel>_make``/``_reset`` hooks).
-INCREMENTAL = ("connect4", "chess")
+#: Games whose net keeps per-ply accumulators (``<kernel>_make``/``_reset`` hooks): those
+#: whose registration says ``NetParts.incremental``.
+INCREMENTAL: PerGame[bool] = PerGame(lambda b: True if b.net and b.net.incremental else None, "incremental net")
 _ALIGN = 16  # floats: 64 bytes, so every block starts on a cache line
 
 _ZERO = np.float32(0.0)

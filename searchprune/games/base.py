@@ -1,8 +1,11 @@
 """The game protocol: compiled kernels over numpy arrays, plus a thin Python class.
 
-A game is one module. Its compiled half is a set of ``@njit`` functions that the
-search reads as globals (``searchprune.search.build`` specialises the search for
-each game, so these calls are inlined):
+This is the one place the protocol is written down. A game is one module. Its compiled
+half is a set of ``@njit`` functions that the search reads as globals
+(``searchprune.search.build`` specialises the search for each game, so these calls are
+inlined).
+
+Required kernels (``KERNELS``):
 
 =====================================  =================================================
 ``gen_moves(state, buf) -> n``         write the legal moves (ints) into ``buf[:n]``
@@ -12,7 +15,7 @@ each game, so these calls are inlined):
                                        side to move (``searchprune.types``)
 ``evaluate(state, params) -> score``   heuristic score for the side to move; ``params``
                                        is a float32 array the evaluator may read (a
-                                       net's weights: ``searchprune.nets``)
+                                       net's weights: ``searchprune.evaluation``)
 ``key(state) -> uint64``               64-bit position key (equal positions, equal keys)
 ``order_hints(state, moves, n, out)``  write a hint >= 0 for each of ``moves[:n]`` into
                                        ``out[:n]``; larger is searched first (tactical
@@ -20,9 +23,45 @@ each game, so these calls are inlined):
                                        call per node, so a game shares work between moves
 =====================================  =================================================
 
+Optional kernels (``OPTIONAL``): a game defines those it has; the search uses the
+defaults in ``searchprune.search.defaults`` for the others. With the defaults the
+quiescence search is a plain evaluation and null moves are never tried, so switching
+those components on for such a game changes nothing.
+
+=================================  =====================================================
+``in_check(state) -> bool``        the side to move is in check (check extension; no
+                                   null move, reduction or stand-pat in check). Default:
+                                   never
+``gen_tactical(state, buf) -> n``  moves that change the material (quiescence search);
+                                   every legal move when in check. Default: none
+``is_tactical(state, move)``       ``move`` (not yet played) is one of those. Default:
+                                   never
+``make_null / unmake_null(state)`` pass the move (null-move pruning). Default: nothing
+``null_ok(state) -> bool``         a null move is safe here (zugzwang is unlikely).
+                                   Default: never
+``perft_over(state) -> bool``      a line of the perft tree ends here with no leaves.
+                                   Default: the game is over (``terminal``)
+=================================  =====================================================
+
+Optional hooks of an evaluator ``module:func`` (``evaluate`` or a net's): an
+incremental evaluator, such as the nets' accumulators, keeps per-ply working state in
+``params``. The search binds ``module:func_reset`` and ``module:func_make`` as
+``eval_reset`` / ``eval_make`` where they exist (``searchprune.search.build.EVAL_HOOKS``);
+the defaults do nothing.
+
+=================================  =====================================================
+``<func>_reset(state, params)``    set the working state up for ``state`` (at the root)
+``<func>_make(state, params)``     after a make or null move: update it for the new ply
+                                   (unmake needs no hook: the last ply's is untouched)
+=================================  =====================================================
+
 The state is one preallocated 1-D numpy array whose layout and dtype the game
 chooses. Moves are small non-negative ints below ``GameInfo.move_space`` (history
 tables are indexed by them). The kernels never validate: the Python class does.
+
+The game's other parts (net features and evaluator, bench positions, data labeller,
+exact solver, openings) are not part of its module: its registration names them
+(``searchprune.games.registry.GameBundle``).
 """
 
 from __future__ import annotations
@@ -39,6 +78,9 @@ from searchprune.types import DRAW, LOSS, ONGOING, WIN
 
 #: Names every game module must define as compiled kernels.
 KERNELS = ("gen_moves", "make", "unmake", "terminal", "evaluate", "key", "order_hints")
+#: Names a game module may define as compiled kernels; ``searchprune.search.defaults``
+#: holds the default of each, used where the game does not define it.
+OPTIONAL = ("in_check", "gen_tactical", "is_tactical", "make_null", "unmake_null", "null_ok", "perft_over")
 
 State = np.ndarray
 Move = int

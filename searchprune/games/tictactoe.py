@@ -23,6 +23,7 @@ from numba import njit
 
 from searchprune.config import JIT
 from searchprune.games.base import Game, GameError, GameInfo, State
+from searchprune.games.bundle import BenchParts, GameBundle
 from searchprune.types import DRAW, LOSS, ONGOING
 
 PLY = 9
@@ -203,3 +204,11 @@ class TicTacToe(Game):
             rows.append(" " + " | ".join(cells))
         return "\n---+---+---\n".join(rows)
 
+
+#: This game's registration (``searchprune.games.registry``).
+BUNDLE = GameBundle(
+    "tictactoe", "searchprune.games.tictactoe:TicTacToe",
+    bench=BenchParts(("", "5", "51", "159", "1526"), 9,
+                     {"minimax": 9, "alphabeta": 9, "negascout": 9}),
+    openings="games/tictactoe/openings.txt",
+)

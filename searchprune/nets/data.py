@@ -68,8 +68,7 @@ from pathlib import Path
 import numpy as np
 
 from searchprune.games.base import Game
-from searchprune.games.chess import in_check
-from searchprune.games.registry import get_game
+from searchprune.games.registry import PerGame, bundle, get_game, load
 from searchprune.nets.dataset import (
     SOURCE_EXACT,
     SOURCE_NAMES,
@@ -88,19 +87,10 @@ from searchprune.types import LOSS, MATE, MATE_BOUND, ONGOING, WIN
 #: Bump when generation changes meaning: a folder made by another version is not resumed.
 DATA_VERSION = 1
 
-#: Settings of each game and their defaults; all of them go into config.json. Measured
-#: on this project's 2-core machine, 2 workers: connect4 exact solves from 11 stones on
-#: average ~13 ms a position (from 10: ~40 ms, a few take seconds), the depth-12 searches
-#: before ~16 ms, ~26 positions a game; othello solves at 18 empties ~75 ms for a game's
-#: first (cold) and well under 1 ms for the rest (~6 ms a labelled position), ~54
-#: positions a game; Stockfish at 10k nodes ~9 ms a position, ~76 positions a game, so
-#: 100k chess positions take ~10 minutes on 2 processes.
-DEFAULTS: dict[str, dict] = {
-    "connect4": {"opening": [0, 6], "record_from": 0, "play_depth": 6, "epsilon": 0.1, "exact_from": 11, "search_depth": 12},
-    "othello": {"opening": [0, 10], "record_from": 0, "play_depth": 4, "epsilon": 0.1, "exact_empties": 18},
-    "chess": {"opening": [2, 10], "record_from": 0, "book_share": 0.5, "play_depth": 4, "epsilon": 0.05, "max_plies": 200,
-              "teacher": "/usr/games/stockfish", "teacher_depth": None, "teacher_nodes": 10_000},
-}
+#: Settings of each game and their defaults (its registration's ``DataParts``, with the
+#: timings that chose them); all of them go into config.json.
+DEFAULTS: PerGame[dict] = PerGame(lambda b: dict(b.data.defaults) if b.data else None, "training data")
+
 #: Inclusive bounds of the integer settings (None: no upper bound).
 _INT_RANGES = {"games": (1, None), "shard_games": (1, None), "seed": (0, None), "record_from": (0, None), "play_depth": (1, 64),
                "exact_from": (0, 42), "search_depth": (1, 42), "exact_empties": (0, 60), "max_plies": (1, 10_000),
@@ -153,7 +143,7 @@ def settings_for(game: str, *, games: int, shard_games: int = 50, seed: int = 0,
     for name in ("epsilon", "book_share"):
         if name in settings and not (isinstance(settings[name], (int, float)) and 0 <= settings[name] <= 1):
             raise DataError(f"{name} must be between 0 and 1, got {settings[name]!r}")
-    if game == "chess" and settings["teacher_depth"] is None and settings["teacher_nodes"] is None:
+    if "teacher" in settings and settings["teacher_depth"] is None and settings["teacher_nodes"] is None:
         raise DataError("give the chess teacher a limit: teacher_depth or teacher_nodes")
     return json.loads(json.dumps(settings))  # as config.json reads back: tuples become lists
 
@@ -238,7 +228,10 @@ def connect4_text(game: Game, state: np.ndarray) -> str:
 
 
 def position_text(game: Game, state: np.ndarray) -> str:
-    return connect4_text(game, state) if game.info.name == "connect4" else game.format_position(state)
+    """The recorded text of ``state``: the game's canonical one (``DataParts.position_text``)."""
+    data = bundle(game.info.name).data
+    canonical = data.position_text if data else None
+    return load(canonical)(game, state) if canonical else game.format_position(state)
 
 
 @functools.cache
@@ -264,7 +257,9 @@ def _start(game: Game, settings: dict, rng: np.random.Generator) -> tuple[np.nda
 
 
 def _recordable(game: Game, state: np.ndarray) -> bool:
-    return game.info.name != "chess" or not in_check(state)
+    """Not in check, for a game with checks (the optional ``in_check`` kernel)."""
+    in_check = getattr(game.kernels, "in_check", None)
+    return in_check is None or not in_check(state)
 
 
 def _random_move(game: Game, state: np.ndarray, rng: np.random.Generator) -> int:
@@ -493,7 +488,8 @@ def label_chess(game: Game, positions: list[Position], games: list[PlayedGame], 
     return score, np.full(len(positions), SOURCE_TEACHER, dtype=np.int8), {}
 
 
-LABELLERS = {"connect4": label_connect4, "othello": label_othello, "chess": label_chess}
+#: The labeller of each game with training data (its registration's ``DataParts.labeller``).
+LABELLERS: PerGame = PerGame(lambda b: load(b.data.labeller) if b.data else None, "labeller")
 
 
 # -- shards -----------------------------------------------------------------------------
@@ -600,7 +596,7 @@ def generate(game: str, out: Path, *, games: int, shard_games: int = 50, seed: i
     out = Path(out)
     resumed = _check_config(out, settings)
     todo = [i for i in range(shard_count(settings)) if not shard_path(out, i).exists()]
-    if todo and game == "chess":
+    if todo and "teacher" in settings:
         with open_teacher(settings["teacher"]):
             pass  # a missing or broken teacher fails here, once, not in every task
     if not resumed:

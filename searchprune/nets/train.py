@@ -32,9 +32,10 @@ import torch
 from tqdm import tqdm
 
 from searchprune.evaluation.arch import CP_SCALE, Arch, arch_for
+from searchprune.evaluation.features import mirror_features
+from searchprune.games.registry import bundle
 from searchprune.nets.dataset import FIELDS, Dataset, load_dataset, split_by_game
 from searchprune.nets.export import export_model
-from searchprune.evaluation.features import mirror_features
 from searchprune.nets.model import EvalNet, inputs_from_indices
 
 CHECKPOINT = "checkpoint.pt"
@@ -87,8 +88,8 @@ class TrainConfig:
         if not 0 <= self.result_weight <= 1:
             raise ValueError(f"result_weight must be between 0 and 1, got {self.result_weight}")
         arch_for(self.game)  # an unknown game fails here, before any data is read
-        if self.mirror and self.game == "chess":
-            raise ValueError("mirror augmentation needs a left-right symmetric game (connect4, othello)")
+        if self.mirror and bundle(self.game).net.mirror is None:
+            raise ValueError(f"mirror augmentation needs a left-right symmetric game; {self.game} has none")
 
 
 @dataclass

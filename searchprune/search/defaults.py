@@ -1,31 +1,13 @@
-"""Defaults of the optional game kernels, for games that do not define them.
+"""Defaults of the optional game kernels and evaluator hooks, for games that lack them.
 
-TEMPLATE MODULE: ``searchprune.search.build`` pastes this source into the generated
-search module and then imports, over it, whichever of these names the game module
-defines. ``terminal`` is the game's kernel, bound as a global.
+What each kernel and hook means is documented once, with the protocol, in
+``searchprune.games.base`` (``OPTIONAL``, and the evaluator hooks ``eval_reset`` /
+``eval_make``); every function here is the "does nothing" answer that keeps a game
+without it correct.
 
-=================================  =====================================================
-``in_check(state) -> bool``        the side to move is in check (check extension; no
-                                   null move, reduction or stand-pat in check)
-``gen_tactical(state, buf) -> n``  moves that change the material (quiescence search);
-                                   every legal move when in check
-``is_tactical(state, move)``       ``move`` (not yet played) is one of those
-``make_null / unmake_null(state)`` pass the move (null-move pruning)
-``null_ok(state) -> bool``         a null move is safe here (zugzwang is unlikely)
-``perft_over(state) -> bool``      a line of the perft tree ends here with no leaves
-=================================  =====================================================
-
-and of the evaluator's optional hooks (an incremental evaluator, such as the chess
-net's accumulators, keeps per-ply working state in ``params``):
-
-=================================  =====================================================
-``eval_reset(state, params)``      set the working state up for ``state`` (at the root)
-``eval_make(state, params)``       after a make or null move: update it for the new ply
-                                   (unmake needs no hook: the last ply's is untouched)
-=================================  =====================================================
-
-With these defaults the quiescence search is a plain evaluation and null moves are
-never tried, so switching those components on for such a game changes nothing.
+TEMPLATE MODULE: ``searchprune.search.build`` pastes the defaults a game lacks into the
+generated search module, beside the game's own kernels bound by import. ``terminal`` is
+the game's kernel, bound as a global. The docstring of this module is not pasted.
 """
 
 from __future__ import annotations

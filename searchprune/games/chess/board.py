@@ -104,17 +104,6 @@ SQ_BIT = (np.uint64(1) << np.arange(64, dtype=np.uint64)).view(np.int64)
 BIT = np.uint64(1) << np.arange(64, dtype=np.uint64)
 
 
-# -- reading the state ---------------------------------------------------------------------
-@njit(**JIT)
-def bitboard(state: np.ndarray, index: int) -> np.uint64:
-    return np.uint64(state[index])
-
-
-@njit(**JIT)
-def pieces(state: np.ndarray, colour: int, piece_type: int) -> np.uint64:
-    return np.uint64(state[piece_type]) & np.uint64(state[6 + colour])
-
-
 # -- sliding attacks --------------------------------------------------------------------
 @njit(**JIT)
 def _ray_up(d: int, sq: int, occ: np.uint64) -> np.uint64:
