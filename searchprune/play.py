@@ -4,7 +4,8 @@ The session reads commands line by line from any text stream, so the same code
 serves a person at a terminal and a test feeding stdin. Nothing typed can lose the
 game: a bad move gets a one-line reason and the prompt again, and quitting (or the
 input ending) prints the position in the game's notation so it can be resumed with
-``--position``.
+``--position``. The engine is ``searchprune.engines.engine.SearchEngine``, the same
+facade the arena plays through.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from searchprune.engines.engine import SearchEngine
 from searchprune.games.base import Game, GameError, State
-from searchprune.search.driver import Searcher
 from searchprune.search.limits import Limit, PlayResult
 from searchprune.types import ONGOING, format_score
+
+if TYPE_CHECKING:
+    from searchprune.evaluation.store import Net
 
 HELP = "commands: a move, 'hint', 'undo', 'quit' (or 'help')"
 
@@ -32,8 +36,9 @@ class PlayOptions:
     #: Where the game record goes when the session ends (games with a record format);
     #: None: a time-stamped file in the current folder.
     record_path: str | None = None
-    #: A net (name or path) to evaluate with instead of the game's evaluator.
-    net: str | None = None
+    #: A net (a loaded ``evaluation.store.Net``, a name or a path) to evaluate with
+    #: instead of the game's evaluator.
+    net: Net | str | None = None
 
 
 class PlaySession:
@@ -47,7 +52,7 @@ class PlaySession:
         self.state = game.new_state() if state is None else state
         self.start = self.state.copy()
         self.played: list[int] = []  # moves made in this session, for undo
-        self.searcher = Searcher(game, algorithm=options.algorithm, tt_mb=options.tt_mb, net=options.net)
+        self.engine = SearchEngine.create(game, algorithm=options.algorithm, hash_mb=options.tt_mb, net=options.net)
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -57,7 +62,7 @@ class PlaySession:
         self.say(self.game.render(self.state, color=self.options.color))
 
     def engine_move(self) -> None:
-        result = self.searcher.search(self.state, self.options.limit)
+        result = self.engine.analyse(self.state, self.options.limit)
         text = self.game.format_move(self.state, result.move)
         self.game.play(self.state, result.move)
         self.played.append(result.move)
@@ -71,7 +76,7 @@ class PlaySession:
         )
 
     def hint(self) -> None:
-        result = self.searcher.search(self.state, self.options.limit)
+        result = self.engine.analyse(self.state, self.options.limit)
         self.say(f"Hint: {self.game.format_move(self.state, result.move)}   ({self.describe(result)})")
 
     def undo(self) -> None:

@@ -17,7 +17,8 @@ from searchprune.games.base import GameError
 from searchprune.games.connect4 import CELLS, WIDTH, Connect4, make, terminal, top_mask
 from searchprune.paths import shared_data_dir
 from searchprune.solvers import connect4 as solver_module
-from searchprune.solvers.connect4 import Connect4Solver, SolveResult
+from searchprune.solvers import SolveResult
+from searchprune.solvers.connect4 import Connect4Solver
 from searchprune.types import DRAW, LOSS, ONGOING
 
 DATA = shared_data_dir() / "connect4"
@@ -136,13 +137,14 @@ def test_negamax_has_one_signature(solver):
     state = GAME.parse_position(MIDGAME)
     solver.score(state)
     s = solver
-    args = (s._keys, s._vals, s._size, s._inv, s._low, s._tag, s._sort, s._params, s._net_until, s._nodes)
+    ctx = solver_module.SolveContext(s._keys, s._vals, s._size, s._inv, s._low, s._tag, s._sort, s._params,
+                                     s._net_until, s._nodes)
     # Direct call with the boundary's types (from the cache or compiled) ...
-    solver_module._negamax(state[0], state[1], np.int64(state[2]), np.int64(-1), np.int64(0), *args)
+    solver_module._negamax(ctx, state[0], state[1], np.int64(state[2]), np.int64(-1), np.int64(0))
     # ... and a fresh compile of the body, whose recursive call goes to the dispatcher
     # with the types used inside the kernel.
     fresh = njit(**dict(JIT, cache=False))(solver_module._negamax.py_func)
-    fresh(state[0], state[1], np.int64(state[2]), np.int64(-1), np.int64(0), *args)
+    fresh(ctx, state[0], state[1], np.int64(state[2]), np.int64(-1), np.int64(0))
     assert len(solver_module._negamax.nopython_signatures) == 1, solver_module._negamax.nopython_signatures
 
 

@@ -20,11 +20,12 @@ import chess.pgn
 import pytest
 
 from searchprune.arena.executors import Executors
-from searchprune.arena.match import TIME_FACTOR, TIME_MARGIN, Adjudication
+from searchprune.arena.match import Adjudication
 from searchprune.arena.tournament import Tournament, run
 from searchprune.engines.engine import make_engine
 from searchprune.engines.external import UNTIMED_DEADLINE, centipawns
 from searchprune.engines.spec import SpecError, available, load_spec, spec_from_dict
+from searchprune.engines.timing import TIME_FACTOR, TIME_MARGIN
 from searchprune.games import get_game
 from searchprune.games.chess.game import board_with_history
 from searchprune.paths import repo_root

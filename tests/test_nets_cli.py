@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 
 from searchprune.cli import main
 from searchprune.engines.spec import SpecError, spec_from_dict
-from searchprune.engines.uci import UciEngine
+from searchprune.engines.uci import UciServer
 from searchprune.games import get_game
 from searchprune.nets.export import export_model
 from searchprune.nets.model import EvalNet
@@ -87,7 +87,7 @@ def test_uci_eval_file_option_swaps_the_evaluator_and_keeps_it_on_a_bad_value(us
                 f"setoption name EvalFile value {user_nets['chess'].stem}", "isready", "go depth 2",
                 "setoption name EvalFile value /no/such.npz", "isready", "quit"]
     out = io.StringIO()
-    engine = UciEngine(io.StringIO("\n".join(commands) + "\n"), out)
+    engine = UciServer(io.StringIO("\n".join(commands) + "\n"), out)
     engine.run()
     lines = out.getvalue().splitlines()
     assert "option name EvalFile type string default <empty>" in lines

@@ -19,7 +19,8 @@ import chess
 import chess.engine
 import pytest
 
-from searchprune.engines.uci import MAX_CLOCK_SHARE, OVERHEAD_MS, UciEngine, parse_go, score_text, time_budget_ms
+from searchprune.engines.timing import MAX_CLOCK_SHARE, OVERHEAD_MS, time_budget_ms
+from searchprune.engines.uci import UciServer, parse_go, score_text
 from searchprune.search.limits import Limit
 from searchprune.types import MATE
 
@@ -136,7 +137,7 @@ def test_mate_scores_are_in_moves():
 
 def test_session_in_process_over_text_streams():
     out = io.StringIO()
-    UciEngine(io.StringIO("uci\nisready\nposition startpos moves e2e4\ngo depth 2\nisready\n"), out).run()
+    UciServer(io.StringIO("uci\nisready\nposition startpos moves e2e4\ngo depth 2\nisready\n"), out).run()
     lines = out.getvalue().splitlines()
     assert lines[0] == "id name searchprune" and "uciok" in lines and lines.count("readyok") == 2
     (best,) = bestmoves(lines)

@@ -16,14 +16,11 @@ import datetime as _dt
 import time
 from dataclasses import dataclass, field
 
-from searchprune.engines.engine import make_engine, move_time
+from searchprune.engines.engine import make_engine
 from searchprune.engines.spec import EngineSpec
+from searchprune.engines.timing import TIME_FACTOR, TIME_MARGIN, move_time
 from searchprune.games import get_game
 from searchprune.types import DRAW, ONGOING, WIN
-
-#: A fixed-time move may overrun by this factor plus ``TIME_MARGIN`` seconds before it forfeits.
-TIME_FACTOR = 2.0
-TIME_MARGIN = 1.0
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,15 @@
 
 - ``SearchEngine``: this project's search (``searchprune.search.driver.Searcher``) with
   the spec's algorithm, table size, switches, evaluator and limits;
-- ``UciEngine`` (``searchprune.engines.external``): an external UCI chess engine;
+- ``ExternalUciEngine`` (``searchprune.engines.external``): an external UCI chess engine;
 - a ``python`` spec's class, which subclasses ``Engine`` (``RandomEngine`` ships as a
   baseline); tests use this to build engines that crash, hang or cheat.
+
+``SearchEngine`` is also the facade every other caller of the search goes through:
+the arena (``play`` under the spec's limits), the terminal game (``searchprune.play``),
+the UCI server (``searchprune.engines.uci``) and ``searchprune analyse`` (``analyse``
+under an explicit ``Limit``, reporting each iteration). ``SearchEngine.create`` builds
+one from keyword options where there is no spec file.
 """
 
 from __future__ import annotations
@@ -14,14 +20,15 @@ from __future__ import annotations
 import abc
 import importlib
 import random
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from searchprune.engines.spec import EngineSpec, SpecError
+from searchprune.engines.timing import move_time
 from searchprune.games import Game, get_game
-from searchprune.search.limits import Limit
+from searchprune.search.limits import Limit, PlayResult, SearchInfo
 
-#: With a clock, a move may use the remaining time over this, plus most of the increment.
-MOVES_TO_GO = 20
+__all__ = ["Engine", "MoveInfo", "SearchEngine", "RandomEngine", "make_engine"]
 
 
 @dataclass(frozen=True)
@@ -56,34 +63,73 @@ class Engine(abc.ABC):
         """Release processes and memory."""
 
 
-def move_time(limits: dict, clock: float | None) -> float | None:
-    """Seconds to think about one move: the fixed ``time``, or a share of the clock."""
-    if "clock" in limits and clock is not None:
-        return max(0.001, min(clock / MOVES_TO_GO + 0.8 * limits.get("increment", 0.0), 0.5 * clock))
-    return limits.get("time")
-
-
 class SearchEngine(Engine):
-    """This project's search."""
+    """This project's search: one ``Searcher`` kept across the moves of a game.
 
-    def __init__(self, spec: EngineSpec, game: Game) -> None:
+    ``net``: a loaded ``searchprune.evaluation.store.Net`` (or a net name or path) that
+    replaces the spec's ``net``; callers that have already loaded and checked a net
+    pass it here so that it is not read twice.
+    """
+
+    def __init__(self, spec: EngineSpec, game: Game, *, net=None) -> None:
+        from searchprune.search.driver import Searcher  # the compiled search loads only here
+
+        if net is not None:
+            spec = replace(spec, net=str(getattr(net, "path", net)))
         super().__init__(spec, game)
-        from searchprune.search.driver import Searcher
-
         self.searcher = Searcher(game, algorithm=spec.algorithm, tt_mb=spec.hash_mb, evaluator=spec.evaluator,
-                                 net=spec.net, **spec.search)
+                                 net=net if net is not None else spec.net, **spec.search)
         self.used = False
+
+    @classmethod
+    def create(cls, game: Game, *, algorithm: str = "negascout", hash_mb: float = 16, net=None,
+               limits: dict | None = None, name: str = "searchprune", **search: bool) -> SearchEngine:
+        """An engine from keyword options instead of a spec file.
+
+        ``search``: ``Searcher`` switches (``null_move=False``, ...); ``limits``: a spec's
+        ``[limits]`` for ``play`` (callers that pass a ``Limit`` to ``analyse`` need none).
+        """
+        spec = EngineSpec(name=name, game=game.info.name, algorithm=algorithm, hash_mb=hash_mb,
+                          limits=dict(limits or {}), search=dict(search))
+        return cls(spec, game, net=net)
+
+    @property
+    def net(self):
+        """The net the search evaluates with (``None``: the game's evaluator)."""
+        return self.searcher.net
 
     def new_game(self) -> None:
         if self.used:  # a fresh table is already empty; clearing 16 MiB costs ~10 ms
-            self.searcher.clear()
-            self.used = False
+            self.clear()
+
+    def clear(self) -> None:
+        """Forget everything learnt: table, killers, history."""
+        self.searcher.clear()
+        self.used = False
+
+    def stop(self) -> None:
+        """Ask a running ``analyse`` or ``play`` to stop soon; safe to call from another thread."""
+        self.searcher.stop()
+
+    def warm_up(self, depth: int = 2) -> None:
+        """Compile (or load from the cache) the search: search the start ``depth`` plies, then ``clear``."""
+        self.analyse(self.game.new_state(), Limit(depth=depth))
+        self.clear()
+
+    def analyse(self, state, limit: Limit | None = None, *,
+                on_iteration: Callable[[SearchInfo], None] | None = None) -> PlayResult:
+        """Search ``state`` (left unchanged) within ``limit``, calling ``on_iteration`` after
+        each completed iteration; the result of the last one.
+
+        Raises ``GameError`` if the game is already over.
+        """
+        self.used = True
+        return self.searcher.search(state, limit, on_iteration=on_iteration)
 
     def play(self, state, clock: float | None = None) -> MoveInfo:
         limits = self.spec.limits
         limit = Limit(depth=limits.get("depth"), nodes=limits.get("nodes"), time=move_time(limits, clock))
-        self.used = True
-        result = self.searcher.search(state.copy(), limit)
+        result = self.analyse(state.copy(), limit)
         return MoveInfo(move=int(result.move), score=int(result.score), depth=result.info.depth,
                         nodes=result.info.nodes)
 
@@ -111,6 +157,6 @@ def make_engine(spec: EngineSpec) -> Engine:
         except (ImportError, AttributeError, ValueError) as error:
             raise SpecError(f"engine {spec.name}: cannot load class {spec.engine_class!r}: {error}") from None
         return cls(spec, game, **spec.params)
-    from searchprune.engines.external import UciEngine  # python-chess's engine module loads only here
+    from searchprune.engines.external import ExternalUciEngine  # python-chess's engine module loads only here
 
-    return UciEngine(spec, game)
+    return ExternalUciEngine(spec, game)

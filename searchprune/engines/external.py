@@ -1,6 +1,7 @@
 """External UCI chess engines (Stockfish and the like) as tournament engines.
 
-``UciEngine`` runs a ``uci`` spec's ``command`` through ``chess.engine.SimpleEngine``,
+``ExternalUciEngine`` (the client side of UCI; this project's own UCI server is
+``searchprune.engines.uci.UciServer``) runs a ``uci`` spec's ``command`` through ``chess.engine.SimpleEngine``,
 sets its ``[uci_options]`` and answers ``play(state, clock)`` like any ``Engine``.
 
 History: a UCI engine sees only what ``position`` sends it, so it can judge
@@ -16,7 +17,7 @@ of its own that could drift from the game.
 Faults become exceptions that ``searchprune.arena.match`` scores as a loss: a process
 that dies (``EngineTerminatedError``), a move python-chess finds illegal
 (``EngineError``), and a move that does not come in time: a watchdog kills the process
-once the arena would forfeit the move anyway, or after ``UNTIMED_DEADLINE`` seconds
+once the arena would forfeit the move anyway (``searchprune.engines.timing``), or after ``UNTIMED_DEADLINE`` seconds
 for depth- and node-limited specs, and ``play`` raises ``TimeoutError``.
 """
 
@@ -28,9 +29,9 @@ import threading
 import chess
 import chess.engine
 
-from searchprune.arena.match import TIME_FACTOR, TIME_MARGIN
 from searchprune.engines.engine import Engine, MoveInfo
 from searchprune.engines.spec import EngineSpec, SpecError
+from searchprune.engines.timing import TIME_FACTOR, TIME_MARGIN
 from searchprune.games import Game
 from searchprune.games.chess.game import board_with_history, to_move
 from searchprune.types import MATE, MATE_BOUND
@@ -56,8 +57,8 @@ def centipawns(score: chess.engine.Score) -> int:
     return -(MATE + 2 * mate)
 
 
-class UciEngine(Engine):
-    """A UCI engine process; one per engine, so one per game in a tournament."""
+class ExternalUciEngine(Engine):
+    """Client of an external UCI engine process; one per engine, so one per game in a tournament."""
 
     def __init__(self, spec: EngineSpec, game: Game) -> None:
         super().__init__(spec, game)

@@ -1,4 +1,9 @@
-"""``searchprune uci``: the chess search as a UCI engine on stdin and stdout.
+"""Our UCI protocol server: the chess search as a UCI engine over two text streams.
+
+``UciServer(inp, out).run()`` is what ``searchprune uci`` runs on stdin and stdout
+(the command and its options are defined with the others, in ``cli.py``). It searches
+through the facade the arena uses, ``searchprune.engines.engine.SearchEngine``. The
+client side of the protocol, which runs other engines, is ``searchprune.engines.external``.
 
 The main thread reads commands; each ``go`` runs the search in a worker thread (the
 compiled kernels release the GIL), so ``stop`` and ``isready`` are answered while it
@@ -10,7 +15,7 @@ Options (``setoption name <name> value <value>``; names are case-insensitive):
 
 - ``Hash`` (spin, MiB): transposition table size;
 - switches (check, ``true``/``false``) for the selective search components, each a
-  ``Searcher`` keyword: ``NullMove`` (``null_move``), ``LMR`` (``lmr``),
+  ``Searcher`` switch: ``NullMove`` (``null_move``), ``LMR`` (``lmr``),
   ``Futility`` (``futility``), ``Quiescence`` (``qsearch``), ``CheckExtension``
   (``check_extension``), ``MateDistance`` (``mate_distance``);
 - ``EvalFile`` (string): a chess net (name or ``.npz`` path, ``searchprune nets list``)
@@ -30,24 +35,34 @@ position and options stay. A ``go`` with a bad parameter still gets its one
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import TextIO
 
 import chess
-import click
 
+from searchprune.engines.engine import SearchEngine
+from searchprune.engines.timing import (
+    DEFAULT_MOVES_TO_GO,
+    INCREMENT_SHARE,
+    MAX_CLOCK_SHARE,
+    MIN_BUDGET_MS,
+    OVERHEAD_MS,
+    time_budget_ms,
+)
 from searchprune.games import GameError, get_game
 from searchprune.games.chess.game import state_from_board, uci
-from searchprune.search.driver import Searcher
 from searchprune.search.limits import Limit, SearchInfo
 from searchprune.types import MATE, MATE_BOUND, ONGOING
 
+__all__ = ["UciServer", "UciError", "parse_go", "parse_position", "score_text", "info_line", "time_budget_ms",
+           "HASH_MIN_MB", "HASH_MAX_MB", "OVERHEAD_MS", "DEFAULT_MOVES_TO_GO", "INCREMENT_SHARE", "MAX_CLOCK_SHARE",
+           "MIN_BUDGET_MS"]
+
 ENGINE_NAME = "searchprune"
 ENGINE_AUTHOR = "the searchprune authors"
-#: UCI switch name -> ``Searcher`` keyword.
+#: UCI switch name -> ``Searcher`` switch.
 SWITCHES = {
     "NullMove": "null_move",
     "LMR": "lmr",
@@ -60,16 +75,8 @@ SWITCHES = {
 NO_NET = "<empty>"
 HASH_MIN_MB = 1
 HASH_MAX_MB = 4096
-#: Milliseconds kept back from every time budget for reading, printing and the GUI.
-OVERHEAD_MS = 50
-#: Moves the remaining clock is shared over when the GUI sends no ``movestogo``.
-DEFAULT_MOVES_TO_GO = 30
-#: Share of the increment a move may spend on top of its share of the clock.
-INCREMENT_SHARE = 0.75
-#: No move may plan to use more than this share of the remaining clock.
-MAX_CLOCK_SHARE = 0.4
-#: The smallest budget handed to the search (the depth-1 iteration always completes).
-MIN_BUDGET_MS = 1
+#: The table size before any ``setoption name Hash``.
+HASH_DEFAULT_MB = 16
 _GO_NUMBERS = ("depth", "nodes", "movetime", "wtime", "btime", "winc", "binc", "movestogo")
 _AT_LEAST_ONE = ("depth", "nodes", "movestogo")
 #: Larger ``go`` numbers are refused (the search keeps nodes and deadlines in 64 bits).
@@ -78,16 +85,6 @@ _GO_MAX = 10**12
 
 class UciError(ValueError):
     """A malformed command; its message is the one-line reply."""
-
-
-def time_budget_ms(remaining_ms: int, increment_ms: int, moves_to_go: int | None) -> int:
-    """Milliseconds to think with ``remaining_ms`` on the clock.
-
-    The clock's share per move plus most of the increment, never more than
-    ``MAX_CLOCK_SHARE`` of what is left, less ``OVERHEAD_MS``.
-    """
-    share = remaining_ms / (moves_to_go or DEFAULT_MOVES_TO_GO) + INCREMENT_SHARE * increment_ms
-    return max(MIN_BUDGET_MS, int(min(share, MAX_CLOCK_SHARE * remaining_ms)) - OVERHEAD_MS)
 
 
 def parse_go(words: list[str], white_to_move: bool) -> tuple[Limit, bool]:
@@ -163,7 +160,7 @@ def info_line(info: SearchInfo) -> str:
 class _Job:
     """One ``go``: its thread, and whether ``stop`` was asked for.
 
-    ``Searcher.search`` clears the stop flag as it starts, so a ``stop`` that arrives
+    The search clears the stop flag as it starts, so a ``stop`` that arrives
     before that is also kept in ``requested``, which the iteration callback passes on.
     """
 
@@ -172,10 +169,10 @@ class _Job:
     thread: threading.Thread | None = None
 
 
-class UciEngine:
+class UciServer:
     """A UCI session over two text streams; ``run`` returns at ``quit`` or end of input."""
 
-    def __init__(self, inp: TextIO, out: TextIO, *, tt_mb: int = 16, net=None) -> None:
+    def __init__(self, inp: TextIO, out: TextIO, *, tt_mb: int = HASH_DEFAULT_MB, net=None) -> None:
         self.inp = inp
         self.out = out
         self.game = get_game("chess")
@@ -183,7 +180,7 @@ class UciEngine:
         self.net = net  # a searchprune.evaluation.store.Net, or None: the hand-written evaluation
         self.switches = {name: bool(self.game.search_defaults.get(key, False)) for name, key in SWITCHES.items()}
         self.board = chess.Board()
-        self.searcher = self._new_searcher()
+        self.engine = self._new_engine()
         self._out_lock = threading.Lock()
         self._job: _Job | None = None
         # Compile (or load) the kernels while the GUI is busy; isready and go wait for it.
@@ -249,7 +246,7 @@ class UciEngine:
 
     def _ucinewgame(self, args: list[str]) -> None:
         self._settle()
-        self.searcher.clear()
+        self.engine.clear()
 
     def _setoption(self, args: list[str]) -> None:
         if len(args) < 2 or args[0] != "name":
@@ -264,7 +261,7 @@ class UciEngine:
         else:
             self._set_switch(name, value)
         self._settle()
-        self.searcher = self._new_searcher()
+        self.engine = self._new_engine()
 
     def _set_hash(self, value: str | None) -> None:
         try:
@@ -346,9 +343,9 @@ class UciEngine:
         def on_iteration(info: SearchInfo) -> None:
             self.emit(info_line(info))
             if job.requested.is_set():
-                self.searcher.stop()
+                self.engine.stop()
 
-        return uci(self.searcher.search(state, limit, on_iteration=on_iteration).move)
+        return uci(self.engine.analyse(state, limit, on_iteration=on_iteration).move)
 
     def _stop_search(self) -> None:
         """Stop the running search, if any, and wait for its ``bestmove``."""
@@ -356,21 +353,25 @@ class UciEngine:
         if job is None:
             return
         job.requested.set()
-        self.searcher.stop()  # the search's depth 1 ignores it, so a move always comes back
+        self.engine.stop()  # the search's depth 1 ignores it, so a move always comes back
         job.thread.join()
 
     def _settle(self) -> None:
-        """No search running and the kernels ready: the searcher may be changed or used."""
+        """No search running and the kernels ready: the engine may be changed or used."""
         self._stop_search()
         self._warmup.join()
 
-    def _new_searcher(self) -> Searcher:
-        return Searcher(self.game, tt_mb=self.hash_mb, net=self.net,
-                        **{SWITCHES[name]: on for name, on in self.switches.items()})
+    @property
+    def searcher(self):
+        """The ``Searcher`` behind the engine (for tests and diagnostics)."""
+        return self.engine.searcher
+
+    def _new_engine(self) -> SearchEngine:
+        return SearchEngine.create(self.game, name=ENGINE_NAME, hash_mb=self.hash_mb, net=self.net,
+                                   **{SWITCHES[name]: on for name, on in self.switches.items()})
 
     def _warm(self) -> None:
-        self.searcher.search(self.game.new_state(), Limit(depth=1))
-        self.searcher.clear()
+        self.engine.warm_up(depth=1)
 
 
 def _spend_waiting(limit: Limit, received: float) -> Limit:
@@ -380,20 +381,3 @@ def _spend_waiting(limit: Limit, received: float) -> Limit:
     left = max(MIN_BUDGET_MS / 1000, limit.time - (time.monotonic() - received))
     return Limit(depth=limit.depth, nodes=limit.nodes, time=left)
 
-
-@click.command("uci")
-@click.option("--hash", "tt_mb", type=click.IntRange(HASH_MIN_MB, HASH_MAX_MB), default=16, show_default=True,
-              help="Transposition table MiB (the UCI option Hash changes it later).")
-@click.option("--net", "net_name", metavar="NAME|PATH",
-              help="Evaluate with this chess net (the UCI option EvalFile changes it later).")
-def uci_command(tt_mb: int, net_name: str | None) -> None:
-    """Play chess as a UCI engine on stdin/stdout (for GUIs such as cutechess or Arena)."""
-    net = None
-    if net_name is not None:
-        from searchprune.evaluation.store import NetError, load_net
-
-        try:
-            net = load_net(net_name, "chess")
-        except NetError as error:
-            raise click.UsageError(str(error)) from None
-    UciEngine(sys.stdin, sys.stdout, tt_mb=tt_mb, net=net).run()

@@ -26,7 +26,7 @@ for a win with the winner's k-th stone, ``k - 22`` for a loss to the opponent's 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -49,6 +49,7 @@ from searchprune.games.connect4 import (
     winning_cells,
 )
 from searchprune.evaluation.infer import connect4_forward_bits
+from searchprune.solvers.base import SolveResult, Solver
 from searchprune.types import ONGOING
 
 _ONE = np.uint64(1)
@@ -119,9 +120,39 @@ def next_prime(n: int) -> int:
     return n
 
 
+class SolveContext(NamedTuple):
+    """What every node of a solve reads or writes besides its position: the table, the
+    move-sorting rows, the net and the node counter (cf. ``search.context.SearchContext``).
+
+    Built inside the entry kernels (``_solve_state``, ``_best_moves_state``) from the
+    solver's arrays, where building it is free; built in Python it would be unboxed at
+    every call. Numba compiles it into a plain struct passed down the recursion.
+    """
+
+    #: Partial keys ``(key & tt_low) | tt_tag`` (uint32[tt_size]; layout above).
+    tt_keys: np.ndarray
+    #: Encoded bounds (uint8[tt_size]; 0: empty).
+    tt_vals: np.ndarray
+    #: Slots in the table (a prime).
+    tt_size: np.int64
+    #: ``1 / tt_size``, for the slot computation without a division.
+    tt_inv: np.float64
+    #: Mask of the key bits a partial key keeps.
+    tt_low: np.uint64
+    #: This generation's tag, in the partial key's high bits.
+    tt_tag: np.uint32
+    #: Move-sorting scratch, one row per number of stones (int64[_SORT_ROWS, _SORT_COLS]).
+    sort_buf: np.ndarray
+    #: Packed net for move ordering (``evaluation.infer.pack``; unused when net_until = 0).
+    params: np.ndarray
+    #: Order by the net at nodes with fewer stones than this.
+    net_until: np.int64
+    #: ``nodes[0]``: negamax calls so far.
+    nodes: np.ndarray
+
+
 @njit(**JIT)
-def _negamax(current, mask, moves, alpha, beta, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params,
-             net_until, nodes):
+def _negamax(ctx, current, mask, moves, alpha, beta):
     """Score a position with alpha-beta (negamax), exactly as Pons' ``Solver::negamax``.
 
     The position is (``current``, ``mask``) with ``moves`` stones played. It must not be
@@ -134,14 +165,13 @@ def _negamax(current, mask, moves, alpha, beta, tt_keys, tt_vals, tt_size, tt_in
     - if true score >= beta,  then  beta <= returned value <= true score
     - if alpha <= true score <= beta, then returned value == true score
 
-    Side effects: ``nodes[0]`` counts this call (one node per call, like his counter);
-    the transposition table (``tt_keys``/``tt_vals``: ``tt_size`` slots, ``tt_inv`` =
-    1 / ``tt_size``, partial key ``(key & tt_low) | tt_tag``) receives an upper bound
-    when every move failed low, a lower bound on a beta cut-off;
-    ``sort_buf[moves]`` is this ply's scratch row for move sorting (children use the
-    next rows, so the recursion never overwrites a row still in use).
+    Side effects (on ``ctx``, a ``SolveContext``): ``nodes[0]`` counts this call (one node
+    per call, like his counter); the transposition table receives an upper bound when
+    every move failed low, a lower bound on a beta cut-off; ``sort_buf[moves]`` is this
+    ply's scratch row for move sorting (children use the next rows, so the recursion
+    never overwrites a row still in use).
     """
-    nodes[0] += 1
+    ctx.nodes[0] += 1
 
     # possibleNonLosingMoves
     opp_win = winning_cells(current ^ mask, mask)
@@ -173,15 +203,16 @@ def _negamax(current, mask, moves, alpha, beta, tt_keys, tt_vals, tt_size, tt_in
     # slot = key % tt_size without a 64-bit division (~20% of the time per node): the
     # quotient from a float64 multiply by 1/tt_size is off by at most one (key < 2**49 is
     # exact in a double; the relative error is ~2**-52 of a quotient below 2**26).
+    tt_size = ctx.tt_size
     ikey = np.int64(key)
-    slot = ikey - np.int64(np.float64(ikey) * tt_inv) * tt_size
+    slot = ikey - np.int64(np.float64(ikey) * ctx.tt_inv) * tt_size
     if slot < 0:
         slot += tt_size
     elif slot >= tt_size:
         slot -= tt_size
-    partial = np.uint32(key & tt_low) | tt_tag
-    if tt_keys[slot] == partial:
-        val = np.int64(tt_vals[slot])
+    partial = np.uint32(key & ctx.tt_low) | ctx.tt_tag
+    if ctx.tt_keys[slot] == partial:
+        val = np.int64(ctx.tt_vals[slot])
         if val > _LOWER_THRESHOLD:  # lower bound
             lo = val - _LOWER_OFFSET
             if alpha < lo:
@@ -197,13 +228,15 @@ def _negamax(current, mask, moves, alpha, beta, tt_keys, tt_vals, tt_size, tt_in
 
     # MoveSorter: insertion sort on (threat count, insertion rank); the rank breaks
     # ties the way his sorter does (later-added first), the low 3 bits keep the column.
+    sort_buf = ctx.sort_buf
     n = 0
     for i in range(WIDTH - 1, -1, -1):
         col = CENTRE_ORDER[i]
         move = poss & column_mask(col)
         if move:
-            if moves < net_until:  # the net's opinion of the child, from its side: lower first
-                rank = _NET_RANK_MID - int(connect4_forward_bits(current ^ mask, mask | move, params) * _NET_RANK_MID)
+            if moves < ctx.net_until:  # the net's opinion of the child, from its side: lower first
+                rank = _NET_RANK_MID - int(connect4_forward_bits(current ^ mask, mask | move, ctx.params)
+                                           * _NET_RANK_MID)
                 rank = max(0, min(2 * _NET_RANK_MID, rank))
             else:
                 rank = popcount(winning_cells(current | move, mask))
@@ -219,31 +252,15 @@ def _negamax(current, mask, moves, alpha, beta, tt_keys, tt_vals, tt_size, tt_in
     while n > 0:
         n -= 1
         move = poss & column_mask(sort_buf[moves, n] & 7)
-        score = -_negamax(
-            child_current,
-            mask | move,
-            moves + 1,
-            -beta,
-            -alpha,
-            tt_keys,
-            tt_vals,
-            tt_size,
-            tt_inv,
-            tt_low,
-            tt_tag,
-            sort_buf,
-            params,
-            net_until,
-            nodes,
-        )
+        score = -_negamax(ctx, child_current, mask | move, moves + 1, -beta, -alpha)
         if score >= beta:
-            tt_keys[slot] = partial
-            tt_vals[slot] = np.uint8(score + _LOWER_OFFSET)
+            ctx.tt_keys[slot] = partial
+            ctx.tt_vals[slot] = np.uint8(score + _LOWER_OFFSET)
             return score
         alpha = max(alpha, score)
 
-    tt_keys[slot] = partial
-    tt_vals[slot] = np.uint8(alpha + _UPPER_OFFSET)
+    ctx.tt_keys[slot] = partial
+    ctx.tt_vals[slot] = np.uint8(alpha + _UPPER_OFFSET)
     return alpha
 
 
@@ -261,8 +278,7 @@ def _can_win_next(current, mask):
 
 
 @njit(**JIT)
-def _solve(current, mask, moves, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params, net_until,
-           nodes):
+def _solve(ctx, current, mask, moves, weak):
     """Pons' ``Solver::solve``: immediate-win check, then null-window bisection.
 
     The result of a weak solve has the right sign but may be any value of it.
@@ -280,10 +296,7 @@ def _solve(current, mask, moves, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low
             med = _tdiv2(lo)
         elif med >= 0 and _tdiv2(hi) > med:
             med = _tdiv2(hi)
-        r = _negamax(
-            current, mask, moves, med, med + 1, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params,
-            net_until, nodes,
-        )
+        r = _negamax(ctx, current, mask, moves, med, med + 1)
         if r <= med:
             hi = r
         else:
@@ -292,10 +305,7 @@ def _solve(current, mask, moves, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low
 
 
 @njit(**JIT)
-def _best_moves(
-    current, mask, moves, score, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params, net_until,
-    nodes, out
-):
+def _best_moves(ctx, current, mask, moves, score, weak, out):
     """Write into ``out`` every column whose value equals ``score`` (the root's); return how many.
 
     ``score`` is exact (strong) or -1/0/1 (weak). Each candidate costs one null-window
@@ -330,91 +340,44 @@ def _best_moves(
                 out[n] = col
                 n += 1
             continue
-        r = _negamax(
-            child_current,
-            child_mask,
-            moves + 1,
-            -score,
-            -score + 1,
-            tt_keys,
-            tt_vals,
-            tt_size,
-            tt_inv,
-            tt_low,
-            tt_tag,
-            sort_buf,
-            params,
-            net_until,
-            nodes,
-        )
+        r = _negamax(ctx, child_current, child_mask, moves + 1, -score, -score + 1)
         if r <= -score:
             out[n] = col
             n += 1
     return n
 
 
+# The entry kernels: called from Python with the solver's arrays, they build the
+# ``SolveContext`` once and read the position from the state array (no scalar boxing).
+
+
 @njit(**JIT)
 def _solve_state(state, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params, net_until,
                  nodes):
-    """``_solve`` on a state array (one call from Python: no scalar boxing)."""
-    return _solve(
-        state[CURRENT],
-        state[MASK],
-        np.int64(state[PLY]),
-        weak,
-        tt_keys,
-        tt_vals,
-        tt_size,
-        tt_inv,
-        tt_low,
-        tt_tag,
-        sort_buf,
-        params,
-        net_until,
-        nodes,
-    )
+    """``_solve`` on a state array."""
+    ctx = SolveContext(tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params, net_until, nodes)
+    return _solve(ctx, state[CURRENT], state[MASK], np.int64(state[PLY]), weak)
 
 
 @njit(**JIT)
 def _best_moves_state(state, score, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params,
                       net_until, nodes, out):
     """``_best_moves`` on a state array."""
-    return _best_moves(
-        state[CURRENT],
-        state[MASK],
-        np.int64(state[PLY]),
-        score,
-        weak,
-        tt_keys,
-        tt_vals,
-        tt_size,
-        tt_inv,
-        tt_low,
-        tt_tag,
-        sort_buf,
-        params,
-        net_until,
-        nodes,
-        out,
-    )
+    ctx = SolveContext(tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params, net_until, nodes)
+    return _best_moves(ctx, state[CURRENT], state[MASK], np.int64(state[PLY]), score, weak, out)
 
 
-@dataclass(frozen=True)
-class SolveResult:
-    """What ``Connect4Solver.solve`` found."""
-
-    #: Pons' convention, from the side to move; for a weak solve: -1, 0 or 1.
-    score: int
-    #: Every optimal column, 0-based, ascending (for weak: every move keeping the result).
-    best_moves: list[int]
-    #: Negamax calls, including those spent finding ``best_moves``.
-    nodes: int
-    #: Wall-clock seconds (``time.perf_counter``) of the whole call.
-    seconds: float
+#: A 34-stone position (a bench position) that runs every part of the solver, the
+#: best-move analysis included, in a few dozen nodes: what ``warm_up`` solves.
+WARMUP_POSITION = "7422341735647741166133573473242566"
 
 
-class Connect4Solver:
+class Connect4Solver(Solver):
     """Pons-style exact solver for 7x6 Connect Four, with one transposition table.
+
+    The ``Solver`` protocol (``searchprune.solvers.base``): scores in Pons' convention,
+    from the side to move; ``best_moves`` is every optimal column, 0-based (for weak:
+    every move keeping the result), since listing them costs little here.
 
     The table (``next_prime(2**tt_log2)`` slots, 5 bytes each: about 40 MiB for the
     default 23) is allocated once and kept between calls: nothing resets it implicitly.
@@ -422,6 +385,9 @@ class Connect4Solver:
     position with that key), but node counts and times depend on it; to measure each
     position as Pons' benchmark does, from a fresh table, call ``reset()`` before it.
     """
+
+    game = "connect4"
+    orders_by_net = True
 
     def __init__(self, tt_log2: int = _DEFAULT_TT_LOG2):
         if not isinstance(tt_log2, (int, np.integer)) or not 17 <= int(tt_log2) <= 30:
@@ -495,6 +461,13 @@ class Connect4Solver:
         expected = int(fields[1]) if len(fields) > 1 and fields[1].lstrip("-").isdigit() else None
         return fields[0], expected
 
+    @classmethod
+    def warm_up(cls) -> None:
+        """Compile (or load) the kernels: solve ``WARMUP_POSITION`` on the smallest table."""
+        from searchprune.games import get_game
+
+        cls(tt_log2=17).solve(get_game(cls.game).parse_position(WARMUP_POSITION))
+
     # -- validation -------------------------------------------------------------------
 
     @staticmethod
@@ -536,10 +509,11 @@ class Connect4Solver:
             s = (s > 0) - (s < 0)
         return int(s), int(self._nodes[0])
 
-    def solve(self, state, *, weak: bool = False, best_moves: bool = True) -> SolveResult:
+    def solve(self, state, *, weak: bool = False, all_best: bool = True, best_moves: bool = True) -> SolveResult:
         """Score ``state`` and, unless ``best_moves=False``, list every optimal column.
 
-        Does not reset the table (see the class docstring).
+        ``all_best`` is accepted for the ``Solver`` protocol: every optimal column is
+        always listed. Does not reset the table (see the class docstring).
         """
         start = time.perf_counter()
         s, _ = self.score(state, weak=weak)  # resets the node counter, not the table
@@ -562,4 +536,5 @@ class Connect4Solver:
                 self._out,
             )
             best = sorted(int(c) for c in self._out[:n])
-        return SolveResult(score=s, best_moves=best, nodes=int(self._nodes[0]), seconds=time.perf_counter() - start)
+        return SolveResult(score=s, best_moves=best, nodes=int(self._nodes[0]), seconds=time.perf_counter() - start,
+                           empties=CELLS - int(state[2]), all_best=best_moves)

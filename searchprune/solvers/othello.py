@@ -28,7 +28,6 @@ and each single-empty evaluation.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
@@ -47,6 +46,7 @@ from searchprune.games.othello import (
     potential_mobility,
 )
 from searchprune.hashing import mix
+from searchprune.solvers.base import SolveResult, Solver
 
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
@@ -131,7 +131,7 @@ def _parity(empty: np.uint64) -> int:
 
 
 @njit(**JIT)
-def _lastlowest_index(player: np.uint64, opponent: np.uint64, square: int, nodes: np.ndarray) -> int:
+def _last_square(player: np.uint64, opponent: np.uint64, square: int, nodes: np.ndarray) -> int:
     """Exact score with one empty ``square`` left, for the side to move."""
     nodes[0] += 1
     mine = popcount(player)
@@ -173,7 +173,7 @@ def _nws_shallow(player: np.uint64, opponent: np.uint64, alpha: int, empties: in
                 next_player = opponent & ~f
                 next_opponent = player | f | bit
                 if empties == 2:
-                    score = -_lastlowest_index(next_player, next_opponent, lowest_index(empty ^ bit), nodes)
+                    score = -_last_square(next_player, next_opponent, lowest_index(empty ^ bit), nodes)
                 else:
                     score = -_nws_shallow(next_player, next_opponent, -alpha - 1, empties - 1,
                                           parity ^ QUADRANT_BIT[square], nodes)
@@ -523,28 +523,24 @@ def _move_reaches(player: np.uint64, opponent: np.uint64, square: int, threshold
 # -- Python API ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SolveResult:
-    """What :meth:`OthelloSolver.solve` found."""
-
-    #: Exact final disc difference for the side to move; -1, 0 or 1 for a weak solve.
-    score: int
-    #: Squares (``PASS`` when the side to move must pass) that reach ``score``: one,
-    #: or every one when ``all_best`` was asked for.
-    best_moves: list[int]
-    #: Search calls, including those spent on ``all_best``.
-    nodes: int
-    seconds: float
-    empties: int
+#: FForum #21 (15 empties; OBF in lower case, which the parser accepts), a solve that runs
+#: every layer of the solver in milliseconds: what ``warm_up`` solves.
+WARMUP_POSITION = "ooooooooxooxxx--xxooxoo-xoxooo--xoooox--xooxoo--xooooo--xxxx---- o"
 
 
-class OthelloSolver:
+class OthelloSolver(Solver):
     """Exact endgame solver with one transposition table.
+
+    The ``Solver`` protocol (``searchprune.solvers.base``): the score is the exact final
+    disc difference for the side to move; ``best_moves`` holds squares (``PASS`` when
+    the side to move must pass) that reach it: one, or every one with ``all_best``.
 
     The table (``tt_mib`` MiB, 12 bytes a slot) persists between solves until
     :meth:`reset`: results are exact whatever it holds, node counts are not; reset
     before each position to measure it alone.
     """
+
+    game = "othello"
 
     def __init__(self, tt_mib: float = 64) -> None:
         if not 0 < tt_mib <= 65536:
@@ -572,6 +568,13 @@ class OthelloSolver:
         first = rest.split(";")[0].strip()
         expected = int(first.split(":")[1]) if ":" in first else None
         return position.strip(), expected
+
+    @classmethod
+    def warm_up(cls) -> None:
+        """Compile (or load) the kernels: solve ``WARMUP_POSITION``, every best move, on a 1 MiB table."""
+        from searchprune.games import get_game
+
+        cls(tt_mib=1).solve(get_game(cls.game).parse_position(WARMUP_POSITION), all_best=True)
 
     @staticmethod
     def _check(state) -> None:
@@ -605,4 +608,4 @@ class OthelloSolver:
                         best.append(square)
             best.sort()
         return SolveResult(score=score, best_moves=best, nodes=int(self._nodes[0]),
-                           seconds=time.perf_counter() - start, empties=empties)
+                           seconds=time.perf_counter() - start, empties=empties, all_best=all_best)
