@@ -15,6 +15,7 @@ torch = pytest.importorskip("torch")
 from click.testing import CliRunner
 from test_nets import compiled_outputs, random_net, random_positions, real_positions
 
+from searchprune import compression
 from searchprune.cli import main
 from searchprune.evaluation import formats, infer, simd
 from searchprune.nets.export import export_model
@@ -366,29 +367,73 @@ def test_prune_command_writes_a_net_and_refuses_impossible_amounts(tmp_path):
 
 
 def test_the_compression_bench_builds_variants_once_and_tabulates_them(tmp_path):
-    from searchprune.nets import compression as C
-
     parent = load_net(export_model(trained_tiny(), tmp_path / "parent"), GAME)
     data = tiny_data(n=800)
-    wanted = [v for v in C.VARIANTS if v.key in ("dense", "structured 50%", "2:4 int8")]
-    run = C.Bench(parent, tmp_path / "work", data, finetune_epochs=1, lr=1e-3, log=lambda _: None)
+    wanted = [v for v in compression.VARIANTS if v.key in ("dense", "structured 50%", "2:4 int8")]
+    run = compression.Bench(parent, tmp_path / "work", data, finetune_epochs=1, lr=1e-3, log=lambda _: None)
     nets = {v.key: run.build(v) for v in wanted}
     for v in wanted:
         run.static(v, nets[v.key])
     assert nets["dense"] is parent and nets["structured 50%"].hidden == 32
     assert nets["2:4 int8"].format == "2:4" and nets["2:4 int8"].quant == "int8"
     assert nets["2:4 int8"].manifest["parent"] == parent.name
-    again = C.Bench(parent, tmp_path / "work", data, finetune_epochs=1, lr=1e-3, log=lambda _: None)
+    again = compression.Bench(parent, tmp_path / "work", data, finetune_epochs=1, lr=1e-3, log=lambda _: None)
     assert again.build(wanted[1]).path == nets["structured 50%"].path  # reused, not pruned again
-    rows = C.table(again.results, [v.key for v in wanted])
+    rows = compression.table(again.results, [v.key for v in wanted])
     assert len(rows) == 2 + 3 and "| structured 50% | 32 |" in rows[3]
     assert again.results["2:4 int8"]["weight_bytes"] < again.results["dense"]["weight_bytes"] / 3
-    text = C.write_report(again, [v.key for v in wanted], tmp_path / "out", "searchprune bench compression", ["x"])
+    text = compression.write_report(again, [v.key for v in wanted], tmp_path / "out", "searchprune bench compression",
+                                    ["x"])
     assert (tmp_path / "out" / "compression_connect4.md").read_text() == text and "| 2:4 int8 |" in text
     assert json.loads((tmp_path / "out" / "compression_connect4.json").read_text())["structured 50%"]["hidden"] == 32
     assert (tmp_path / "out" / "compression_connect4.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="distil 0.0 \\(now 0.5\\)"):  # another recipe: not mixed in
-        C.Bench(parent, tmp_path / "work", data, finetune_epochs=1, lr=1e-3, distil=0.5, log=lambda _: None)
+        compression.Bench(parent, tmp_path / "work", data, finetune_epochs=1, lr=1e-3, distil=0.5, log=lambda _: None)
+
+
+def test_the_compression_study_plays_its_matches_in_process_and_resumes_them(tmp_path, monkeypatch):
+    """The Elo matches run through searchprune.arena in this process (its worker pool, no
+    child `searchprune` command): a match records its fields, and a match folder that
+    holds games resumes with the games it lacks."""
+    import subprocess
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"the compression study started a subprocess: {args[:1]}")
+
+    monkeypatch.setattr(subprocess, "run", no_subprocess)
+    monkeypatch.setattr(subprocess, "Popen", no_subprocess)
+    parent = load_net(export_model(trained_tiny(), tmp_path / "parent"), GAME)
+    study = compression.Bench(parent, tmp_path / "work", tiny_data(n=400), finetune_epochs=0, lr=1e-3,
+                              log=lambda _: None)
+    variant = next(v for v in compression.VARIANTS if v.key == "structured 50%")
+    net = study.build(variant)
+    study.elo(variant.key, net, "nodes", {"nodes": 300}, rounds=1, concurrency=1, openings=None)
+    entry = study.results[variant.key]["elo"]["nodes"]
+    assert set(entry) == {"games", "score", "elo", "error", "wins", "draws", "losses", "limits", "seconds",
+                          "pentanomial"}
+    assert entry["games"] == 2 and entry["wins"] + entry["draws"] + entry["losses"] == 2
+    assert entry["limits"] == {"nodes": 300}
+    results = tmp_path / "work" / "matches" / "structured_50" / "nodes" / "results.jsonl"
+    lines = results.read_text().splitlines()
+    assert len(lines) == 3  # the header and two games
+    results.write_text("\n".join(lines[:2]) + "\n")  # as if stopped after the first game
+    del study.results[variant.key]["elo"]
+    study.elo(variant.key, net, "nodes", {"nodes": 300}, rounds=1, concurrency=1, openings=None)
+    assert results.read_text().splitlines()[:2] == lines[:2]  # the saved game kept, one more played
+    assert len(results.read_text().splitlines()) == 3 and study.results[variant.key]["elo"]["nodes"]["games"] == 2
+
+
+def test_the_study_options_check_their_names_and_plan_the_matches():
+    options = compression.StudyOptions(game="connect4", variants=("dense", "2:4"), conditions=("nodes",))
+    assert options.search_depth == 10 and [v.key for v in options.selected()] == ["dense", "2:4"]
+    assert options.matches(["dense", "2:4"]) == [("2:4", "nodes", {"nodes": 5000})]
+    assert compression.StudyOptions(game="chess", build_only=True).matches(["2:4"]) == []
+    for bad, message in [({"variants": ("3:4",)}, "unknown variant '3:4'"), ({"game": "tictactoe"}, "no compression"),
+                         ({"conditions": ("moves",)}, "unknown match condition")]:
+        with pytest.raises(compression.StudyError, match=message):
+            compression.StudyOptions(**{"game": "connect4", **bad})
+    result = CliRunner().invoke(main, ["bench", "compression", "--game", "tictactoe"])
+    assert result.exit_code == 2 and "no compression study for 'tictactoe'" in result.output
 
 
 def test_a_criterion_is_any_callable():

@@ -17,14 +17,16 @@ from __future__ import annotations
 import sys
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from searchprune.arena import records as R
-from searchprune.arena import stats as S
+from searchprune.arena import stats
 from searchprune.arena.executors import Executors
 from searchprune.arena.match import Adjudication, GameTask, play_game, points
-from searchprune.engines.spec import EngineSpec
+from searchprune.arena.records import RESULTS, append_game, pgn_text, read_results, write_header
+from searchprune.engines.spec import EngineSpec, load_spec
+from searchprune.games import get_game
+from searchprune.games.registry import openings_path
 
 MAX_ATTEMPTS = 3
 
@@ -35,10 +37,20 @@ class TournamentError(RuntimeError):
 
 @dataclass(frozen=True)
 class SprtConfig:
+    """Stop a two-engine run once the SPRT of H0 (Elo ``elo0``) against H1 (Elo ``elo1``)
+    decides, with error rates ``alpha`` and ``beta``."""
+
     elo0: float
     elo1: float
     alpha: float = 0.05
     beta: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.elo0 >= self.elo1:
+            raise ValueError(f"SPRT needs elo0 < elo1 (e.g. elo0=0 elo1=10), "
+                             f"got elo0={self.elo0:g} elo1={self.elo1:g}")
+        if not (0 < self.alpha < 0.5 and 0 < self.beta < 0.5):
+            raise ValueError("SPRT alpha and beta must be in (0, 0.5)")
 
 
 @dataclass
@@ -54,7 +66,7 @@ class Standing:
         return self.wins + 0.5 * self.draws
 
     def as_dict(self) -> dict:
-        estimate = S.elo_wdl(self.wins, self.draws, self.losses)
+        estimate = stats.elo_wdl(self.wins, self.draws, self.losses)
         return {"name": self.name, "games": self.games, "wins": self.wins, "draws": self.draws,
                 "losses": self.losses, "points": self.points,
                 "score": round(self.points / self.games, 4) if self.games else None,
@@ -117,7 +129,7 @@ class Tournament:
 class Outcome:
     records: list[dict]
     standings: list[Standing]
-    sprt: S.SprtResult | None = None
+    sprt: stats.SprtResult | None = None
     complete: bool = True
 
     def as_dict(self, tournament: Tournament) -> dict:
@@ -125,7 +137,7 @@ class Outcome:
                "engines": [s.as_dict() for s in self.standings]}
         if len(tournament.engines) == 2:
             counts = pair_counts(self.records, tournament.engines[0].name)
-            estimate = S.elo_pentanomial(counts) if sum(counts) else None
+            estimate = stats.elo_pentanomial(counts) if sum(counts) else None
             out["pentanomial"] = counts
             if estimate is not None:
                 out["elo_pentanomial"] = {"elo": _finite(estimate.elo), "error": _finite(estimate.error)}
@@ -174,7 +186,7 @@ def pair_counts(games: list[dict], engine: str) -> list[int]:
         by_pair.setdefault(record["pair"], []).append(record)
     pair_scores = [sum(points(r)[engine] for r in pair) for pair in by_pair.values()
                    if len(pair) == 2 and all(engine in points(r) for r in pair)]
-    return S.pentanomial(pair_scores)
+    return stats.pentanomial(pair_scores)
 
 
 def run(tournament: Tournament, folder: Path, executors: Executors, *, resume: bool = False,
@@ -185,15 +197,15 @@ def run(tournament: Tournament, folder: Path, executors: Executors, *, resume: b
     """
     tasks = tournament.schedule()
     if resume:
-        header, saved = R.read_results(folder)
+        header, saved = read_results(folder)
         mine = tournament.header()
         for key in ("game", "mode", "rounds", "openings", "engines", "adjudication"):
             if header.get(key) != mine[key]:
                 raise TournamentError(f"cannot resume {folder}: its {key} differ from this run's")
     else:
-        if (folder / R.RESULTS).exists() and (folder / R.RESULTS).stat().st_size:
-            raise TournamentError(f"{folder / R.RESULTS} exists: pass --resume to continue it or choose another --out")
-        R.write_header(folder, tournament.header())
+        if (folder / RESULTS).exists() and (folder / RESULTS).stat().st_size:
+            raise TournamentError(f"{folder / RESULTS} exists: pass --resume to continue it or choose another --out")
+        write_header(folder, tournament.header())
         saved = []
     games = list(saved)
     done = {f"{r['pair']}.{r['leg']}" for r in games}
@@ -231,7 +243,7 @@ def run(tournament: Tournament, folder: Path, executors: Executors, *, resume: b
                         generation += 1
                     queue.insert(0, task)
                     continue
-                R.append_game(folder, record, R.pgn_text(record))
+                append_game(folder, record, pgn_text(record))
                 games.append(record)
                 if progress:
                     progress(record, len(games), len(tasks))
@@ -248,11 +260,11 @@ def run(tournament: Tournament, folder: Path, executors: Executors, *, resume: b
     return Outcome(records=games, standings=standings(tournament.engines, games), sprt=decision, complete=complete)
 
 
-def _sprt(tournament: Tournament, games: list[dict], sprt: SprtConfig | None) -> S.SprtResult | None:
+def _sprt(tournament: Tournament, games: list[dict], sprt: SprtConfig | None) -> stats.SprtResult | None:
     if sprt is None:
         return None
     counts = pair_counts(games, tournament.engines[0].name)
-    return S.sprt(counts, sprt.elo0, sprt.elo1, sprt.alpha, sprt.beta)
+    return stats.sprt(counts, sprt.elo0, sprt.elo1, sprt.alpha, sprt.beta)
 
 
 def read_openings(path: Path) -> list[str]:
@@ -268,6 +280,42 @@ def read_openings(path: Path) -> list[str]:
         if text:
             out.append(text)
     return out
+
+
+def load_openings(game_name: str, path: Path | None = None) -> list[str]:
+    """The openings in ``path``; without one, the game's shipped ``games/<game>/openings.txt``
+    where it exists, else the start position alone. Each is checked against the game's
+    rules now (``GameError``), so that no game of a run fails on its opening."""
+    shipped = openings_path(game_name)
+    if path is None and (shipped is None or not shipped.exists()):
+        return [""]
+    openings = read_openings(Path(path) if path is not None else shipped)
+    game = get_game(game_name)
+    for opening in openings:
+        game.parse_position(opening)
+    return openings
+
+
+def make_tournament(engines: list[str], *, rounds: int = 1, mode: str = "roundrobin", openings: Path | None = None,
+                    max_plies: int | None = None, resign: tuple[int, int] | None = None,
+                    draw: tuple[int, int, int] | None = None) -> Tournament:
+    """A tournament of the engine specs ``engines`` (names in the engines folder or ``.toml``
+    paths), in the first one's game, from ``load_openings``.
+
+    ``resign`` is ``(score, moves)`` and ``draw`` is ``(score, plies, after ply)`` of
+    ``Adjudication``; None leaves that rule off. Raises ``SpecError``, ``GameError`` or
+    ``TournamentError`` with a one-line message.
+    """
+    specs = [load_spec(name) for name in engines]
+    game = specs[0].game
+    get_game(game)
+    rules = Adjudication(max_plies=max_plies)
+    if resign:
+        rules = replace(rules, resign_score=resign[0], resign_moves=resign[1])
+    if draw:
+        rules = replace(rules, draw_score=draw[0], draw_moves=draw[1], draw_after=draw[2])
+    return Tournament(game=game, engines=specs, openings=load_openings(game, openings), rounds=rounds, mode=mode,
+                      adjudication=rules)
 
 
 def print_report(outcome: Outcome, tournament: Tournament, out=sys.stdout) -> None:

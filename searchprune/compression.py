@@ -1,8 +1,9 @@
-"""The compression benchmark: every pruned variant of a net against the dense parent.
+"""The compression study: every pruned variant of a net against its dense parent.
 
-``searchprune bench compression --game G`` runs it. For the parent and each variant of
-``VARIANTS`` (structured 25/50/75 %, 2:4, structured 50 % + 2:4, unstructured 50/80/90 %),
-each also quantised to int8, one row with:
+``run_study(StudyOptions(game=...))`` runs it (``searchprune bench compression`` is
+its command). For the parent and each variant of ``VARIANTS`` (structured 25/50/75 %,
+2:4, structured 50 % + 2:4, unstructured 50/80/90 %), each also quantised to int8, one
+row with:
 
 - parameters (the dense architecture's count), non-zeros, weight bytes (the stored
   arrays) and file bytes (arrays plus the JSON manifest, which carries the recipe and
@@ -11,26 +12,58 @@ each also quantised to int8, one row with:
 - µs per evaluation in compiled code (median over interleaved rounds);
 - nodes/s and mean nodes to reach depth ``depth`` on a fixed position suite, and mean
   depth reached in ``think`` seconds (negascout, fresh 16 MiB table per position);
-- Elo against the dense parent at equal time and at equal nodes, 95 % error bars,
-  through ``searchprune tournament``.
+- Elo against the dense parent at equal time and at equal nodes, 95 % error bars, from
+  a two-engine tournament played in this process through ``searchprune.arena``.
 
 Variants are built once into ``work/nets`` (one-shot pruning, then fine-tuning) and
-reused; each finished measurement is saved to ``work/results.json`` at once, so an
-interrupted run picks up where it stopped. The table, a JSON copy and the plots go
-to ``out``.
+reused; each finished measurement is saved to ``work/results.json`` at once, and each
+match streams its games to ``work/matches/<variant>/<condition>``, so an interrupted
+run picks up where it stopped. The table, a JSON copy and the plots go to ``out``.
+
+Torch is needed (pruning and fine-tuning), so this module sits above ``nets``, beside
+``bench``; nothing below it imports it.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import platform
+import shutil
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from searchprune.arena.executors import Executors
+from searchprune.arena.records import RESULTS, ResultsError
+from searchprune.arena.tournament import Tournament, load_openings
+from searchprune.arena.tournament import run as run_tournament
+from searchprune.bench import bench_positions, evaluation_times
+from searchprune.config import cache_dir
+from searchprune.engines.spec import EngineSpec, SpecError, spec_from_dict
+from searchprune.evaluation.simd import HAVE_AVX512
+from searchprune.evaluation.store import NetError, list_nets, load_net, read_net
+from searchprune.games import get_game
+from searchprune.games.registry import PerGame
+from searchprune.nets.export import export_model, load_model
+from searchprune.nets.prune import PruneConfig
+from searchprune.nets.prune.schedule import as_stored, prune_net, tuning_data, validation_loss
+from searchprune.search.driver import Searcher
+from searchprune.search.limits import Limit
+
+#: Depth of the nodes-to-depth search per game, when the options give none: a depth each
+#: game's parent reaches in well under a second a position.
+SEARCH_DEPTH: PerGame[int] = PerGame(lambda b: b.bench.study_depth if b.bench else None, "compression study")
+#: Match conditions: what is equal between the variant and the parent.
+CONDITIONS = ("time", "nodes")
+
+
+class StudyError(ValueError):
+    """Options the study cannot run with; the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -55,11 +88,6 @@ VARIANTS = [Variant(v.label, v.method, v.amount, q) for v in BASE for q in (None
 
 def machine_line() -> str:
     """CPU model, cores, whether the 2:4 kernel has AVX-512 permutes, and the load at the start."""
-    import os
-    import platform
-
-    from searchprune.evaluation.simd import HAVE_AVX512
-
     model = "unknown CPU"
     try:
         model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -111,8 +139,6 @@ class Bench:
 
     def forget_timings(self, keys: list[str]) -> None:
         """Drop what depends on the kernels' speed: evaluation times, searches, equal-time matches."""
-        import shutil
-
         for key in keys:
             row = self.results.get(key, {})
             for field in ("eval_us", "make_us", "nps", "nodes_to_depth", "depth_in_time"):
@@ -127,11 +153,6 @@ class Bench:
     # -- variants ----------------------------------------------------------------------------
     def build(self, variant: Variant):
         """The variant's net: the parent, or pruned (and fine-tuned) once and then reused."""
-        from searchprune.nets.export import export_model, load_model
-        from searchprune.nets.prune import PruneConfig
-        from searchprune.nets.prune.schedule import prune_net
-        from searchprune.evaluation.store import read_net
-
         if variant.method is None and variant.quant is None:
             return self.parent
         known = self.results.get(variant.key, {}).get("net")
@@ -142,7 +163,8 @@ class Bench:
             net = self.parent
             path = export_model(load_model(net), folder, parent=net.name, quant=variant.quant,
                                 metrics=self._metrics(load_model(net), net.format, variant.quant),
-                                training=net.manifest.get("training", {}), prune={"method": None, "quant": variant.quant})
+                                training=net.manifest.get("training", {}),
+                                prune={"method": None, "quant": variant.quant})
         elif variant.quant is None:
             config = PruneConfig(method=variant.method, amount=variant.amount, finetune_epochs=self.finetune_epochs,
                                  lr=self.lr, distil=self.distil, lr_schedule=self.lr_schedule)
@@ -160,15 +182,11 @@ class Bench:
 
     def _metrics(self, model, fmt: str, quant: str | None) -> dict:
         """The manifest's metrics: validation loss of the net as stored (as ``prune_net`` writes)."""
-        from searchprune.nets.prune.schedule import as_stored, validation_loss
-
         return {"loss": validation_loss(as_stored(model, fmt, quant), self.data),
                 "positions": int(self.data.val_features.shape[0])}
 
     # -- static measures ---------------------------------------------------------------------------
     def static(self, variant: Variant, net) -> None:
-        from searchprune.nets.export import load_model
-
         if "val_loss" in self.results.get(variant.key, {}):
             return
         self.record(variant.key, name=net.name, format=net.format, quant=net.quant, hidden=net.hidden,
@@ -178,8 +196,6 @@ class Bench:
 
     def eval_times(self, nets: dict[str, object], rounds: int) -> None:
         """µs per evaluation (and per accumulator update), rounds interleaved over the variants."""
-        from searchprune.bench import evaluation_times
-
         todo = {k: n for k, n in nets.items() if "eval_us" not in self.results.get(k, {})}
         samples: dict[str, list] = {k: [] for k in todo}
         for _ in range(rounds):
@@ -191,10 +207,6 @@ class Bench:
 
     def search(self, key: str, net, positions: list, depth: int, think: float) -> None:
         """Nodes and time to ``depth``, and depth reached in ``think`` seconds, per position."""
-        from searchprune.games import get_game
-        from searchprune.search.driver import Searcher
-        from searchprune.search.limits import Limit
-
         if "nodes_to_depth" in self.results.get(key, {}):
             return
         game = get_game(net.game)
@@ -216,28 +228,17 @@ class Bench:
     # -- strength ---------------------------------------------------------------------------------------
     def elo(self, key: str, net, condition: str, limits: dict, rounds: int, concurrency: int,
             openings: Path | None) -> None:
-        """The variant against the dense parent under ``limits`` (a resumable tournament)."""
+        """The variant against the dense parent under ``limits``: a two-engine tournament in
+        ``matches/<variant>/<condition>``, resumed where a saved one stopped."""
         if condition in self.results.get(key, {}).get("elo", {}):
             return
-        folder = self._match_folder(key)
-        specs = folder / f"{condition}-specs"
-        specs.mkdir(parents=True, exist_ok=True)
-        for name, path in (("pruned", net.path), ("dense", self.parent.path)):
-            lines = [f'game = "{net.game}"', 'algorithm = "negascout"', "hash_mb = 16", f'net = "{path}"', "[limits]"]
-            (specs / f"{name}.toml").write_text("\n".join(lines + [f"{k} = {v}" for k, v in limits.items()]) + "\n")
-        out = folder / condition
-        cmd = [sys.executable, "-m", "searchprune.cli", "tournament", str(specs / "pruned.toml"),
-               str(specs / "dense.toml"), "--rounds", str(rounds), "--concurrency", str(concurrency),
-               "--out", str(out), "--json", "--no-progress"]
-        if openings:
-            cmd += ["--openings", str(openings)]
-        if (out / "results.jsonl").exists():
-            cmd.append("--resume")
+        specs = [match_spec("pruned", net, limits), match_spec("dense", self.parent, limits)]
+        event = Tournament(game=net.game, engines=specs, openings=load_openings(net.game, openings), rounds=rounds)
+        out = self._match_folder(key) / condition
+        resume = (out / RESULTS).exists() and (out / RESULTS).stat().st_size > 0
         start = time.time()
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"tournament for {key} ({condition}) failed: {done.stderr.strip()[-300:]}")
-        standings = json.loads(done.stdout.strip().splitlines()[-1])
+        outcome = run_tournament(event, out, Executors(specs, concurrency=concurrency), resume=resume)
+        standings = outcome.as_dict(event)
         pruned = next(e for e in standings["engines"] if e["name"] == "pruned")
         elo = dict(self.results.get(key, {}).get("elo", {}))
         elo[condition] = {"games": standings["games"], "score": pruned["score"], "elo": pruned.get("elo"),
@@ -245,6 +246,162 @@ class Bench:
                           "losses": pruned["losses"], "limits": limits, "seconds": round(time.time() - start, 1),
                           "pentanomial": standings.get("elo_pentanomial")}
         self.record(key, elo=elo)
+
+
+def match_spec(name: str, net, limits: dict) -> EngineSpec:
+    """The engine a match plays: negascout, 16 MiB table, evaluated by ``net``."""
+    return spec_from_dict({"game": net.game, "algorithm": "negascout", "hash_mb": 16,
+                           "net": str(Path(net.path).resolve()), "limits": dict(limits)}, default_name=name)
+
+
+# -- the study ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StudyOptions:
+    """What ``run_study`` builds and measures; the defaults are the command's."""
+
+    game: str
+    parent: str | None = None  # a net name or path; None: the game's one dense net
+    data: tuple[str, ...] = ()  # training data folders; (): the parent's own
+    limit: int | None = None  # fine-tune on at most this many training positions
+    finetune_epochs: int = 3
+    lr: float = 3e-4
+    lr_schedule: str = "constant"
+    distil: float = 0.0
+    variants: tuple[str, ...] = ()  # keys of VARIANTS to build and measure; (): all
+    positions: int = 40  # search suite size
+    depth: int | None = None  # nodes-to-depth depth; None: SEARCH_DEPTH[game]
+    think: float = 0.05  # seconds a position for depth-in-time
+    eval_rounds: int = 3
+    rounds: int = 50  # game pairs a match (0: no matches)
+    elo_variants: tuple[str, ...] = ()  # play matches only for these; (): every variant
+    move_time: float = 0.02  # equal time: seconds a move
+    nodes: int = 5000  # equal nodes: nodes a move
+    concurrency: int = 2
+    conditions: tuple[str, ...] = ()  # of CONDITIONS; (): both
+    openings: str | None = None  # openings file; None: the game's shipped openings
+    work: str | None = None  # resumable work folder; None: in the cache folder
+    build_only: bool = False  # only the variants and their static columns
+    remeasure: bool = False  # drop saved timings, searches and equal-time matches first
+    out: str = "bench/results"
+
+    def __post_init__(self) -> None:
+        if self.game not in SEARCH_DEPTH:
+            raise StudyError(f"no compression study for {self.game!r}: choose from {', '.join(SEARCH_DEPTH)}")
+        keys = [v.key for v in VARIANTS]
+        for key in self.variants + self.elo_variants:
+            if key not in keys:
+                raise StudyError(f"unknown variant {key!r}: choose from {', '.join(keys)}")
+        for condition in self.conditions:
+            if condition not in CONDITIONS:
+                raise StudyError(f"unknown match condition {condition!r}: choose from {', '.join(CONDITIONS)}")
+
+    @property
+    def search_depth(self) -> int:
+        return self.depth or SEARCH_DEPTH[self.game]
+
+    def selected(self) -> list[Variant]:
+        return [v for v in VARIANTS if not self.variants or v.key in self.variants]
+
+    def matches(self, keys: list[str]) -> list[tuple[str, str, dict]]:
+        """(variant, condition, limits) of every match to play, in order."""
+        limits = {"time": {"time": self.move_time}, "nodes": {"nodes": self.nodes}}
+        if not self.rounds or self.build_only:
+            return []
+        return [(key, condition, limits[condition]) for key in keys
+                if key != "dense" and (not self.elo_variants or key in self.elo_variants)
+                for condition in CONDITIONS if not self.conditions or condition in self.conditions]
+
+
+def choose_parent(game: str, name: str | None = None):
+    """The net ``name`` (checked to be a ``game`` net), or the game's only dense, unpruned,
+    float net among shipped and user nets."""
+    if name:
+        return load_net(name, game)
+    dense = [n for _, n in list_nets() if not isinstance(n, Exception) and n.game == game
+             and n.format == "dense" and not n.quant and not n.manifest.get("prune")]
+    if len(dense) != 1:
+        raise NetError(f"{len(dense)} dense {game} nets found: choose one with --parent")
+    return dense[0]
+
+
+def parent_data(net) -> list[Path]:
+    """The training data folders ``net``'s manifest names, if every one of them is still on
+    this machine; otherwise none."""
+    folders = [Path(f["path"]) for f in net.manifest.get("training", {}).get("data", {}).get("folders", [])
+               if isinstance(f, dict) and "path" in f]
+    return folders if folders and all(f.is_dir() for f in folders) else []
+
+
+def settings(options: StudyOptions, data) -> list[str]:
+    """The report's account of how each column was measured, in prose."""
+    annealed = ", annealed to zero (cosine)" if options.lr_schedule == "cosine" else ""
+    distilled = (f"; target: {options.distil:g} x the parent's own output + {1 - options.distil:g} x the label "
+                 "(distillation)" if options.distil else "")
+    openings = options.openings or "the game's shipped openings"
+    return [
+        (f"variants: one-shot pruning by magnitude (l1), then {options.finetune_epochs} epochs of fine-tuning "
+         f"(Adam, lr {options.lr}{annealed}{distilled}) on {data.description['train_positions']:,} training "
+         "positions with the masks held; int8 = the float variant quantised afterwards (int16 first layer, "
+         "int8 second layer)"),
+        (f"validation loss: the parent's {data.description['val_positions']:,} held-out positions (its own split), "
+         "on the net as stored"),
+        (f"µs/eval: compiled evaluation from the accumulators, median of {options.eval_rounds} interleaved rounds "
+         "(speed-up against dense in brackets)"),
+        (f"search: negascout, 16 MiB table cleared per position, {options.positions} positions of random play "
+         f"(seed 1); nodes/s and mean nodes to depth {options.search_depth}; mean depth reached in "
+         f"{options.think} s"),
+        ("Elo: the variant's, against the dense parent, in a two-engine tournament of `searchprune.arena` "
+         "(negascout, 16 MiB, openings played with colours swapped); 95 % error bars; games in brackets; the "
+         f"limits of each match are in `compression_{options.game}.json` (this run: equal time "
+         f"{options.move_time} s a move, equal nodes {options.nodes:,} a move, {openings})"),
+    ]
+
+
+def run_study(options: StudyOptions, *, command: str = "", log=print) -> str:
+    """Build, measure and match what ``options`` ask for, resuming the work folder; write
+    the report into ``options.out`` and return its Markdown.
+
+    ``log`` gets one line at each step. A match that fails is logged and skipped: what
+    was measured stays saved, and the next run plays it again.
+    """
+    parent = choose_parent(options.game, options.parent)
+    folders = [Path(d) for d in options.data] or parent_data(parent)
+    if not folders:
+        raise StudyError("the parent's training data is not on this machine: give --data")
+    data = tuning_data(parent, folders, options.limit)
+    work = Path(options.work) if options.work else cache_dir() / f"compression-{options.game}"
+    try:
+        bench = Bench(parent, work, data, finetune_epochs=options.finetune_epochs, lr=options.lr,
+                      distil=options.distil, lr_schedule=options.lr_schedule, log=log)
+    except ValueError as error:
+        raise StudyError(str(error)) from None
+    variants = options.selected()
+    keys = [v.key for v in variants]
+    if options.remeasure:
+        bench.forget_timings(keys)
+    nets = {v.key: bench.build(v) for v in variants}
+    for v in variants:
+        bench.static(v, nets[v.key])
+    if not options.build_only:
+        _measure(bench, nets, options, log)
+    for key, condition, limits in options.matches(keys):
+        log(f"match: {key} vs dense, equal {condition}")
+        try:
+            bench.elo(key, nets[key], condition, limits, options.rounds, options.concurrency,
+                      Path(options.openings) if options.openings else None)
+        except (RuntimeError, ResultsError, SpecError) as error:  # one failed match loses nothing measured
+            log(f"skipped: {error}")
+    return write_report(bench, keys, Path(options.out), command, settings(options, data))
+
+
+def _measure(bench: Bench, nets: dict, options: StudyOptions, log) -> None:
+    """Evaluation times, then the searches, for every variant not yet measured."""
+    log("timing evaluations")
+    bench.eval_times(nets, options.eval_rounds)
+    suite = bench_positions(options.game, count=options.positions, seed=1)
+    for key, net in nets.items():
+        log(f"searching: {key}")
+        bench.search(key, net, suite, options.search_depth, options.think)
 
 
 # -- the report ------------------------------------------------------------------------------------------

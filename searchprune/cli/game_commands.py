@@ -1,0 +1,270 @@
+"""The commands that play, search and solve: games, play, analyse, solve, perft, warmup, uci."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+
+from searchprune.cli.options import (
+    ALGORITHM_CHOICE,
+    game_or_usage,
+    limit_or_usage,
+    net_option,
+    net_or_usage,
+)
+from searchprune.engines.uci import HASH_DEFAULT_MB, HASH_MAX_MB, HASH_MIN_MB
+from searchprune.games import GameError, get_game, names
+
+
+@click.command("games")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per game.")
+def games_cmd(as_json: bool) -> None:
+    """List the registered games."""
+    for name in names():
+        info = get_game(name).info
+        if as_json:
+            click.echo(json.dumps({"name": name, "players": list(info.players), "max_moves": info.max_moves,
+                                   "max_plies": info.max_plies, "description": info.description}))
+        else:
+            click.echo(f"{name:<12} {info.description}")
+
+
+@click.command()
+@click.argument("game_name", metavar="GAME")
+@click.option("--side", type=click.Choice(["first", "second"]), default="first", show_default=True,
+              help="Which side you play.")
+@click.option("--depth", type=int, help="Engine strength: search depth in plies.")
+@click.option("--time", "seconds", type=float, help="Engine strength: seconds per move (default 1).")
+@click.option("--algorithm", type=ALGORITHM_CHOICE, default="negascout", show_default=True)
+@click.option("--hash", "tt_mb", type=float, default=16, show_default=True, help="Transposition table MiB.")
+@click.option("--position", default="", help="Start from this position (the game's notation: 4453, a FEN...).")
+@click.option("--color/--no-color", default=None, help="Colour the board (default: when stdout is a terminal).")
+@click.option("--pgn", "record_path", type=click.Path(dir_okay=False),
+              help="Chess: save the game here (default: searchprune-chess-<time>.pgn in this folder).")
+@net_option(" instead of the hand-written evaluation")
+def play(game_name: str, side: str, depth: int | None, seconds: float | None, algorithm: str, tt_mb: float,
+         position: str, color: bool | None, record_path: str | None, net_name: str | None) -> None:
+    """Play GAME against the engine in the terminal (moves may come from stdin)."""
+    from searchprune.play import PlayOptions, PlaySession
+
+    game = game_or_usage(game_name)
+    try:
+        state = game.parse_position(position)
+    except GameError as error:
+        raise click.UsageError(str(error)) from None
+    options = PlayOptions(
+        human_side=0 if side == "first" else 1,
+        limit=limit_or_usage(depth, seconds),
+        algorithm=algorithm,
+        tt_mb=tt_mb,
+        color=sys.stdout.isatty() if color is None else color,
+        record_path=record_path,
+        net=net_or_usage(net_name, game_name),
+    )
+    PlaySession(game, options, sys.stdin, sys.stdout, state).run()
+
+
+@click.command()
+@click.argument("game_name", metavar="GAME")
+@click.argument("positions", nargs=-1)
+@click.option("--file", "files", type=click.File("r"), multiple=True,
+              help="Positions, one per line: connect4 '<moves> [expected score]', othello OBF "
+                   "('<64 squares> X; A2:+38; ...').")
+@click.option("--weak", is_flag=True, help="Win/draw/loss only (score -1, 0 or 1).")
+@click.option("--all-best", is_flag=True,
+              help="Othello: list every optimal move, not just one (one more null-window search per move). "
+                   "Connect Four always lists them.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per position.")
+@net_option(" to order moves (connect4; the scores stay exact, node counts change)")
+@click.option("--net-plies", type=click.IntRange(0, 42), default=14, show_default=True,
+              help="With --net: order by the net at nodes with fewer stones than this.")
+def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, all_best: bool, as_json: bool,
+          net_name: str | None, net_plies: int) -> None:
+    """Solve positions of GAME exactly (connect4, othello).
+
+    \b
+    Examples:
+      searchprune solve connect4 4453
+      searchprune solve othello "O--OOOOX-OOOOOOXOOXXOOOXOOXOOOXXOOOOOOXX---OOOOX----O--X-------- X"
+    """
+    game = game_or_usage(game_name)
+    solver = _solver(game_name, net_name, net_plies)
+    jobs = [(p, None) for p in positions]
+    jobs += [job for handle in files for job in map(solver.parse_line, handle) if job is not None]
+    if not jobs:
+        raise click.UsageError("give at least one position, or --file")
+    failures = 0
+    for text, expected in jobs:
+        record = _solve_one(game, solver, text, expected, weak=weak, all_best=all_best)
+        failures += "error" in record
+        _echo_solved(record, as_json)
+    if failures:
+        sys.exit(1)
+
+
+def _solver(game_name: str, net_name: str | None, net_plies: int):
+    """The game's exact solver, ordering by the net if one is given; usage errors otherwise."""
+    from searchprune.solvers import SolverError, solver_for
+
+    try:
+        solver = solver_for(game_name)
+    except SolverError as error:
+        raise click.UsageError(str(error)) from None
+    if net_name is not None:
+        if not solver.orders_by_net:
+            raise click.UsageError(f"--net: the {game_name} solver keeps its own move ordering")
+        solver.use_net(net_or_usage(net_name, game_name), net_plies)
+    return solver
+
+
+def _solve_one(game, solver, text: str, expected: int | None, *, weak: bool, all_best: bool) -> dict:
+    """The record of one position, solved from an empty table (``error`` where it is not a position)."""
+    try:
+        state = game.parse_position(text)
+        solver.reset()
+        result = solver.solve(state, weak=weak, all_best=all_best)
+    except GameError as error:
+        return {"position": text, "error": str(error)}
+    record = {"position": text, "score": result.score,
+              "best_moves": [game.format_move(state, m) for m in result.best_moves],
+              "all_best": result.all_best, "nodes": result.nodes, "seconds": round(result.seconds, 6), "weak": weak}
+    if expected is not None:
+        record["expected"] = expected
+    return record
+
+
+def _echo_solved(record: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(record))
+    elif "error" in record:
+        click.echo(f"error: {record['error']}", err=True)
+    else:
+        score = record["score"]
+        outcome = "draw" if score == 0 else ("win" if score > 0 else "loss")
+        click.echo(f"{record['position'] or '(start)'}  score {score:+d} ({outcome} for the side to move)  "
+                   f"best {' '.join(record['best_moves'])}  nodes {record['nodes']:,}  {record['seconds']:.4f} s")
+
+
+@click.command()
+@click.argument("game_names", nargs=-1, metavar="[GAME]...")
+def warmup(game_names: tuple[str, ...]) -> None:
+    """Compile (or load from the cache) the search, and the exact solver where there is one,
+    for each GAME (default: every game), so play and solve start fast."""
+    from searchprune.engines.engine import SearchEngine
+    from searchprune.solvers import solvable_games, solver_class
+
+    solvable = set(solvable_games())
+    for name in game_names or names():
+        game = game_or_usage(name)
+        start = time.perf_counter()
+        SearchEngine.create(game).warm_up(depth=2)
+        if name in solvable:
+            solver_class(name).warm_up()
+        click.echo(f"{name:<12} ready in {time.perf_counter() - start:.2f} s")
+
+
+@click.command()
+@click.argument("position")
+@click.argument("depth", type=click.IntRange(0, 20))
+@click.option("--game", "game_name", default="chess", show_default=True, help="Game of the position.")
+@click.option("--divide", is_flag=True, help="Also count the leaves below each legal move.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: nodes, seconds (and divide).")
+def perft(position: str, depth: int, game_name: str, divide: bool, as_json: bool) -> None:
+    """Count the leaves of the legal-move tree DEPTH plies below POSITION (a FEN for chess).
+
+    The move generator's standard correctness test. Compilation is done before the clock
+    starts, so ``seconds`` is the count itself.
+    """
+    from searchprune.search.driver import Searcher
+
+    game = game_or_usage(game_name)
+    try:
+        state = game.parse_position(position)
+    except GameError as error:
+        raise click.UsageError(str(error)) from None
+    searcher = Searcher(game, tt_mb=0.0625)
+    searcher.perft(state, 1)  # compile or load the kernels outside the timing
+    start = time.perf_counter()
+    parts: dict[str, int] = {}
+    if divide and depth > 0:
+        for move in game.legal_moves(state):
+            child = state.copy()
+            game.play(child, move)
+            parts[game.move_name(state, move)] = searcher.perft(child, depth - 1)
+        nodes = sum(parts.values())
+    else:
+        nodes = searcher.perft(state, depth)
+    seconds = time.perf_counter() - start
+    if as_json:
+        out = {"nodes": nodes, "seconds": round(seconds, 6), "depth": depth}
+        if divide:
+            out["divide"] = parts
+        click.echo(json.dumps(out))
+        return
+    for name, count in parts.items():
+        click.echo(f"{name}: {count}")
+    rate = f", {nodes / seconds / 1e6:.1f} M leaves/s" if seconds > 0 else ""
+    click.echo(f"{'' if not parts else chr(10)}Nodes searched: {nodes}  ({seconds:.3f} s{rate})")
+
+
+@click.command()
+@click.argument("game_name", metavar="GAME")
+@click.argument("position", default="")
+@click.option("--depth", type=int, help="Search depth in plies.")
+@click.option("--time", "seconds", type=float, help="Seconds to search.")
+@click.option("--nodes", type=int, help="Nodes to search.")
+@click.option("--algorithm", type=ALGORITHM_CHOICE, default="negascout", show_default=True)
+@click.option("--hash", "tt_mb", type=float, default=16, show_default=True, help="Transposition table MiB.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per iteration.")
+@net_option("")
+def analyse(game_name: str, position: str, depth, seconds, nodes, algorithm: str, tt_mb: float, as_json: bool,
+            net_name: str | None) -> None:
+    """Search POSITION of GAME and print each iteration (depth, score, nodes, PV)."""
+    from searchprune.engines.engine import SearchEngine
+    from searchprune.types import format_score
+
+    game = game_or_usage(game_name)
+    try:
+        state = game.parse_position(position)
+        engine = SearchEngine.create(game, algorithm=algorithm, hash_mb=tt_mb, net=net_or_usage(net_name, game_name))
+    except (GameError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    limit = limit_or_usage(depth, seconds, nodes)
+
+    def pv_text(pv: list[int]) -> str:
+        work = state.copy()
+        words = []
+        for move in pv:
+            words.append(game.format_move(work, move))
+            game.play(work, move)
+        return " ".join(words)
+
+    def report(info) -> None:
+        if as_json:
+            click.echo(json.dumps(dict(info.as_dict(), pv=pv_text(info.pv).split())))
+        else:
+            click.echo(f"depth {info.depth:>3}  score {format_score(info.score):>12}  nodes {info.nodes:>12,}  "
+                       f"{info.time:7.3f} s  {info.nps / 1e6:6.2f} Mn/s  tt {info.tt_hit_rate:4.0%}  "
+                       f"first-cut {info.first_cutoff_rate:4.0%}  pv {pv_text(info.pv)}")
+
+    try:
+        result = engine.analyse(state, limit, on_iteration=report)
+    except GameError as error:
+        raise click.UsageError(str(error)) from None
+    if not as_json:
+        click.echo(f"bestmove {game.format_move(state, result.move)}")
+
+
+@click.command("uci")
+@click.option("--hash", "tt_mb", type=click.IntRange(HASH_MIN_MB, HASH_MAX_MB), default=HASH_DEFAULT_MB,
+              show_default=True,
+              help="Transposition table MiB (the UCI option Hash changes it later).")
+@net_option(" for chess (the UCI option EvalFile changes it later)")
+def uci_command(tt_mb: int, net_name: str | None) -> None:
+    """Play chess as a UCI engine on stdin/stdout (for GUIs such as cutechess or Arena)."""
+    from searchprune.engines.uci import UciServer
+
+    UciServer(sys.stdin, sys.stdout, tt_mb=tt_mb, net=net_or_usage(net_name, "chess")).run()

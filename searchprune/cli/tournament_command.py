@@ -1,0 +1,122 @@
+"""`searchprune tournament`: round robins, gauntlets and SPRTs of engine specs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from searchprune.games import GameError
+
+
+def _sprt_option(text: str | None, engines: int):
+    """``"elo0=0 elo1=5 alpha=0.05 beta=0.05"`` (commas or spaces) as an ``SprtConfig``."""
+    if not text:
+        return None
+    from searchprune.arena.tournament import SprtConfig
+
+    if engines != 2:
+        raise click.UsageError("--sprt needs exactly two engines")
+    values = {}
+    for item in text.replace(",", " ").split():
+        key, _, value = item.partition("=")
+        if key not in ("elo0", "elo1", "alpha", "beta") or not value:
+            raise click.UsageError(f"bad --sprt item {item!r}: expected elo0=, elo1=, alpha=, beta=")
+        try:
+            values[key] = float(value)
+        except ValueError:
+            raise click.UsageError(f"bad --sprt value {item!r}: not a number") from None
+    if not {"elo0", "elo1"} <= values.keys():
+        raise click.UsageError("--sprt needs elo0 and elo1, e.g. --sprt 'elo0=0 elo1=10'")
+    try:
+        return SprtConfig(**values)
+    except ValueError as error:  # elo0 not below elo1, or alpha or beta out of range
+        raise click.UsageError(f"--sprt: {error}") from None
+
+
+class _ProgressBar:
+    """``run``'s progress callback, as a bar on stderr (``show`` None: when stderr is a terminal)."""
+
+    def __init__(self, show: bool | None) -> None:
+        self.show = sys.stderr.isatty() if show is None else show
+        self.bar = None
+
+    def __call__(self, record: dict | None, done: int, total: int) -> None:
+        if self.show and self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=done, unit="game", file=sys.stderr, dynamic_ncols=True)
+        elif self.show:
+            self.bar.update(1)
+            self.bar.set_postfix_str(f"{record['first']} {record['result']} {record['second']}", refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@click.command()
+@click.argument("engine_names", nargs=-1, required=True, metavar="ENGINE...")
+@click.option("--mode", type=click.Choice(["roundrobin", "gauntlet"]), default="roundrobin",
+              help="gauntlet: the first engine against each of the others.")
+@click.option("--rounds", type=click.IntRange(1), default=10,
+              help="Game pairs per pairing (one opening each, colours swapped within the pair).")
+@click.option("--openings", "openings_path", type=click.Path(dir_okay=False),
+              help="Openings file, one per line (default: games/<game>/openings.txt when it exists).")
+@click.option("--concurrency", type=click.IntRange(1), default=1, help="Games in parallel.")
+@click.option("--cluster", help="Dask scheduler address (tcp://host:port) instead of local processes.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder for results.jsonl and games.pgn.")
+@click.option("--resume", is_flag=True, help="Continue the tournament saved in --out.")
+@click.option("--sprt", "sprt_text", help="Stop early on a decision: 'elo0=0 elo1=10 alpha=0.05 beta=0.05' "
+                                          "(two engines; Elo of the first over the second).")
+@click.option("--max-plies", type=click.IntRange(1), help="Adjudicate a draw after this many plies.")
+@click.option("--resign", nargs=2, type=int, metavar="SCORE MOVES",
+              help="An engine scoring <= -SCORE for MOVES of its moves in a row loses.")
+@click.option("--draw", nargs=3, type=int, metavar="SCORE PLIES AFTER",
+              help="Both engines within SCORE of 0 for PLIES plies, after ply AFTER: a draw.")
+@click.option("--json", "as_json", is_flag=True, help="Print the final standings as one JSON object.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+def tournament(engine_names, mode, rounds, openings_path, concurrency, cluster, out_dir, resume, sprt_text,
+               max_plies, resign, draw, as_json, progress) -> None:
+    """Play ENGINE specs (names in engines/ or .toml paths) against each other.
+
+    \b
+    Examples:
+      searchprune tournament c4-negascout-d6 c4-alphabeta-d6 --rounds 20 --concurrency 2
+      searchprune tournament c4-negascout-d8 c4-negascout-d6 --sprt 'elo0=0 elo1=50'
+      searchprune tournament c4-negascout-d6 c4-random --out runs/x --resume
+    """
+    from searchprune.arena.executors import Executors
+    from searchprune.arena.records import ResultsError
+    from searchprune.arena.tournament import TournamentError, make_tournament, print_report, run
+    from searchprune.engines.spec import SpecError
+
+    if resume and not out_dir:
+        raise click.UsageError("--resume needs --out (the folder of the tournament to continue)")
+    sprt = _sprt_option(sprt_text, len(engine_names))
+    try:
+        event = make_tournament(list(engine_names), rounds=rounds, mode=mode, openings=openings_path,
+                                max_plies=max_plies, resign=resign, draw=draw)
+        executors = Executors(event.engines, concurrency=concurrency, cluster=cluster)
+    except (RuntimeError, SpecError, GameError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    folder = Path(out_dir or f"tournament-{event.game}-{time.strftime('%Y%m%d-%H%M%S')}")
+    bar = _ProgressBar(progress)
+    try:
+        outcome = run(event, folder, executors, resume=resume, sprt=sprt, progress=bar)
+    except (TournamentError, ResultsError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: finished games are saved in {folder}; continue with --out {folder} --resume",
+                   err=True)
+        sys.exit(130)
+    finally:
+        bar.close()
+    if as_json:
+        return click.echo(json.dumps(dict(outcome.as_dict(event), out=str(folder))))
+    print_report(outcome, event)
+    click.echo(f"\nresults: {folder / 'results.jsonl'}  games: {folder / 'games.pgn'}")
