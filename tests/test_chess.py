@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from searchprune.games import GameError, get_game
-from searchprune.games.chess import board as B
+from searchprune.games.chess import board as kernels
 from searchprune.games.chess.game import board_from_state, from_move, state_from_board, to_move
 from searchprune.paths import shared_data_dir
 from searchprune.search.driver import Searcher
@@ -50,16 +50,16 @@ def _live(state):
 def _play_random_game(rng: random.Random, board: chess.Board, max_plies: int) -> int:
     """Play random moves in both python-chess and the kernels, comparing every ply."""
     state = state_from_board(board)
-    buf = np.zeros(B.MAX_MOVES, dtype=np.int64)
+    buf = np.zeros(kernels.MAX_MOVES, dtype=np.int64)
     plies = 0
     while plies < max_plies:
-        n = B.gen_moves(state, buf)
+        n = kernels.gen_moves(state, buf)
         theirs = sorted(to_move(board, m) for m in board.legal_moves)
         assert sorted(buf[:n]) == theirs, board.fen()
         assert GAME.format_position(state) == board.fen(en_passant="xfen")
         assert GAME.key(state) == chess.polyglot.zobrist_hash(board), board.fen()
-        assert B.in_check(state) == board.is_check()
-        tactical = B.gen_tactical(state, buf)
+        assert kernels.in_check(state) == board.is_check()
+        tactical = kernels.gen_tactical(state, buf)
         expected = {to_move(board, m) for m in board.legal_moves if board.is_check() or m.promotion == chess.QUEEN
                     or (board.is_capture(m) and not m.promotion)}
         assert set(buf[:tactical]) == expected, board.fen()
@@ -68,10 +68,10 @@ def _play_random_game(rng: random.Random, board: chess.Board, max_plies: int) ->
             break
         move = rng.choice(list(board.legal_moves))
         before = _live(state)
-        B.make(state, np.int64(to_move(board, move)))
-        B.unmake(state, np.int64(to_move(board, move)))
+        kernels.make(state, np.int64(to_move(board, move)))
+        kernels.unmake(state, np.int64(to_move(board, move)))
         assert np.array_equal(_live(state), before), board.fen()
-        B.make(state, np.int64(to_move(board, move)))
+        kernels.make(state, np.int64(to_move(board, move)))
         board.push(move)
         plies += 1
     return plies
@@ -104,8 +104,8 @@ def test_game_status_follows_the_rules():
     # in a search, one repetition after the root is already a draw
     work = GAME.search_state(GAME.parse_position("startpos"))
     for uci in ["g1f3", "g8f6", "f3g1", "f6g8"]:
-        B.make(work, np.int64(to_move(board_from_state(work), chess.Move.from_uci(uci))))
-    assert B.terminal(work) == DRAW
+        kernels.make(work, np.int64(to_move(board_from_state(work), chess.Move.from_uci(uci))))
+    assert kernels.terminal(work) == DRAW
     # mate, stalemate, dead material, the 50-move rule
     assert GAME.status(GAME.parse_position("7k/6Q1/6K1/8/8/8/8/8 b - - 0 1")) == LOSS
     assert GAME.status(GAME.parse_position("7k/8/6QK/8/8/8/8/8 b - - 0 1")) == DRAW

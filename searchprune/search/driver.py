@@ -15,11 +15,11 @@ from collections.abc import Callable
 import numpy as np
 
 from searchprune.games.base import Game, GameError, State
-from searchprune.search import context as C
+from searchprune.search import context
 from searchprune.search.build import build_searcher
 from searchprune.search.clock import monotonic_ns
 from searchprune.search.limits import Limit, PlayResult, SearchInfo
-from searchprune.search.tt import megabytes, new_table, tt_hashfull
+from searchprune.search.tt import new_table, tt_hashfull
 from searchprune.types import ALGORITHMS, INF, MATE, MATE_BOUND, MAX_PLY, MINIMAX, ONGOING
 
 #: Start aspiration windows from this depth on (shallower iterations are cheap).
@@ -45,12 +45,12 @@ class Searcher:
 
     #: Keyword name -> context switch of the selective search components.
     COMPONENTS = {
-        "qsearch": C.OPT_QSEARCH,
-        "check_extension": C.OPT_CHECK_EXT,
-        "null_move": C.OPT_NULL,
-        "lmr": C.OPT_LMR,
-        "futility": C.OPT_FUTILITY,
-        "mate_distance": C.OPT_MATE_DISTANCE,
+        "qsearch": context.OPT_QSEARCH,
+        "check_extension": context.OPT_CHECK_EXT,
+        "null_move": context.OPT_NULL,
+        "lmr": context.OPT_LMR,
+        "futility": context.OPT_FUTILITY,
+        "mate_distance": context.OPT_MATE_DISTANCE,
     }
 
     def __init__(
@@ -94,19 +94,15 @@ class Searcher:
                 raise ValueError(f"{self.net.name} is a {self.net.game} net, not a {game.info.name} net")
             evaluator, params = self.net.kernel, pack(self.net)
         self.kernels = build_searcher(game, evaluator)
-        self.ctx = C.new_context(game.info.max_moves, game.info.move_space, new_table(tt_mb), params)
+        self.ctx = context.new_context(game.info.max_moves, game.info.move_space, new_table(tt_mb), params)
         self._never_stop = np.zeros(1, dtype=np.int64)
         opts = self.ctx.opts
-        opts[C.OPT_TT] = int(tt)
-        opts[C.OPT_HINTS] = int(hints)
-        opts[C.OPT_KILLERS] = int(killers)
-        opts[C.OPT_HISTORY] = int(history)
+        opts[context.OPT_TT] = int(tt)
+        opts[context.OPT_HINTS] = int(hints)
+        opts[context.OPT_KILLERS] = int(killers)
+        opts[context.OPT_HISTORY] = int(history)
         for name, slot in self.COMPONENTS.items():
             opts[slot] = int(components.get(name, game.search_defaults.get(name, False)))
-
-    @property
-    def tt_megabytes(self) -> float:
-        return megabytes(self.ctx.tt)
 
     def clear(self) -> None:
         """Forget everything learnt: table, killers, history (a new game)."""
@@ -141,7 +137,7 @@ class Searcher:
         ctx = self.ctx
         work = self.game.search_state(state)
         algorithm = np.int64(ALGORITHMS[self.algorithm])
-        ctx.opts[C.OPT_GEN] = ctx.opts[C.OPT_GEN] % 255 + 1
+        ctx.opts[context.OPT_GEN] = ctx.opts[context.OPT_GEN] % 255 + 1
         ctx.stats[:] = 0
         ctx.stop[0] = 0
         ctx.killers[:] = -1
@@ -156,10 +152,10 @@ class Searcher:
         score = 0
         for depth in range(1, max_depth + 1):
             # Depth 1 ignores the limits so that there is always a move to return.
-            ctx.opts[C.OPT_NODE_LIMIT] = limit.nodes or 0 if depth > 1 else 0
-            ctx.opts[C.OPT_DEADLINE] = deadline if depth > 1 else 0
+            ctx.opts[context.OPT_NODE_LIMIT] = limit.nodes or 0 if depth > 1 else 0
+            ctx.opts[context.OPT_DEADLINE] = deadline if depth > 1 else 0
             value = self._iterate(work, depth, score, algorithm, aspirate=bool(iterations))
-            if ctx.stats[C.ABORTED]:
+            if ctx.stats[context.ABORTED]:
                 interrupted = True
                 break
             score = value
@@ -185,7 +181,7 @@ class Searcher:
         while True:
             value = int(self.kernels.search_root(run_ctx, work, np.int64(depth), np.int64(alpha), np.int64(beta),
                                                  algorithm))
-            if ctx.stats[C.ABORTED] or algorithm == MINIMAX:
+            if ctx.stats[context.ABORTED] or algorithm == MINIMAX:
                 return value
             if value <= alpha and alpha > -INF:  # fail low: the true score is <= value
                 alpha = max(value - delta, -INF)
@@ -200,18 +196,18 @@ class Searcher:
         pv_len = int(self.ctx.pv_len[0])
         return SearchInfo(
             depth=depth,
-            seldepth=int(stats[C.SELDEPTH]),
+            seldepth=int(stats[context.SELDEPTH]),
             score=score,
-            nodes=int(stats[C.NODES]),
+            nodes=int(stats[context.NODES]),
             time=(monotonic_ns() - start_ns) / 1e9,
             pv=[int(m) for m in self.ctx.pv[0, :pv_len]],
-            tt_probes=int(stats[C.TT_PROBES]),
-            tt_hits=int(stats[C.TT_HITS]),
-            tt_cutoffs=int(stats[C.TT_CUTOFFS]),
-            cutoffs=int(stats[C.CUTOFFS]),
-            first_cutoffs=int(stats[C.FIRST_CUTOFFS]),
-            evals=int(stats[C.EVALS]),
-            hashfull=int(tt_hashfull(self.ctx.tt, self.ctx.opts[C.OPT_GEN])),
+            tt_probes=int(stats[context.TT_PROBES]),
+            tt_hits=int(stats[context.TT_HITS]),
+            tt_cutoffs=int(stats[context.TT_CUTOFFS]),
+            cutoffs=int(stats[context.CUTOFFS]),
+            first_cutoffs=int(stats[context.FIRST_CUTOFFS]),
+            evals=int(stats[context.EVALS]),
+            hashfull=int(tt_hashfull(self.ctx.tt, self.ctx.opts[context.OPT_GEN])),
         )
 
     def _done(self, info: SearchInfo, limit: Limit, start_ns: int) -> bool:

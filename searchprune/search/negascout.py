@@ -43,8 +43,15 @@ from searchprune.search.history import note_cutoff
 from searchprune.search.tt import probe_node, store_node
 from searchprune.types import MATE, MATE_BOUND, NO_MOVE
 
+#: Futility margin per ply of remaining depth, in the game's evaluation units. 120 is
+#: a little over a pawn in chess's centipawns, set by hand when chess came (3e8bf8a) and
+#: never measured or tuned. It is one margin for every game although their units differ
+#: (Connect Four: 16 per threat; Othello: about hundredths of a disc); only chess
+#: switches futility on by default (``search_defaults``), and with ``futility=True`` on
+#: another game the margin is untested.
 FUTILITY_MARGIN = 120
 #: Moves searched at full depth before reductions start, and the depth they start at.
+#: Set by hand with the rest of the reduction formula below; not measured.
 LMR_MOVES = 3
 LMR_DEPTH = 3
 
@@ -90,6 +97,9 @@ def negascout(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
     if (opts[OPT_NULL] != 0 and not pv_node and not checked and depth >= 3 and static >= beta
             and abs(beta) < MATE_BOUND and not (ply > 0 and ctx.path[ply - 1] == NULL_PATH)
             and null_ok(state)):  # noqa: F821
+        # Adaptive null-move R in the manner of Heinz ("Adaptive null-move pruning",
+        # 1999): 3 plies far from the horizon, 2 near it. The threshold depth 7 was set
+        # by hand, not measured here.
         reduction = 3 if depth >= 7 else 2
         make_null(state)  # noqa: F821
         eval_make(state, ctx.params)  # noqa: F821
@@ -129,6 +139,10 @@ def negascout(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
             reduction = 0
             if (opts[OPT_LMR] != 0 and quiet and i >= LMR_MOVES and depth >= LMR_DEPTH and not checked
                     and not gives_check):
+                # One ply, one more for very late moves (from the 3 * LMR_MOVES-th) and
+                # for deep nodes, one less on the PV, keeping at least one ply: a step-wise
+                # stand-in for the log(depth) * log(move number) tables of engines such as
+                # Stockfish. The thresholds were set by hand and never measured or tuned.
                 reduction = 1 + (i >= 3 * LMR_MOVES) + (depth >= 8) - pv_node
                 reduction = max(0, min(reduction, depth - 2))
             value = -negascout(ctx, state, depth - 1 - reduction, ply + 1, -alpha - 1, -alpha)
