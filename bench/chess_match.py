@@ -56,8 +56,8 @@ import chess.engine
 import chess.pgn
 from machine_info import describe, emit
 
-from searchprune.arena.match import TIME_FACTOR, TIME_MARGIN
 from searchprune.arena.stats import elo_wdl
+from searchprune.engines.timing import TIME_FACTOR, TIME_MARGIN
 from searchprune.engines.uci import time_budget_ms
 from searchprune.games import get_game
 from searchprune.games.chess.game import from_move, to_move

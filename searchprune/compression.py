@@ -324,14 +324,6 @@ def choose_parent(game: str, name: str | None = None):
     return dense[0]
 
 
-def parent_data(net) -> list[Path]:
-    """The training data folders ``net``'s manifest names, if every one of them is still on
-    this machine; otherwise none."""
-    folders = [Path(f["path"]) for f in net.manifest.get("training", {}).get("data", {}).get("folders", [])
-               if isinstance(f, dict) and "path" in f]
-    return folders if folders and all(f.is_dir() for f in folders) else []
-
-
 def settings(options: StudyOptions, data) -> list[str]:
     """The report's account of how each column was measured, in prose."""
     annealed = ", annealed to zero (cosine)" if options.lr_schedule == "cosine" else ""
@@ -365,7 +357,7 @@ def run_study(options: StudyOptions, *, command: str = "", log=print) -> str:
     was measured stays saved, and the next run plays it again.
     """
     parent = choose_parent(options.game, options.parent)
-    folders = [Path(d) for d in options.data] or parent_data(parent)
+    folders = [Path(d) for d in options.data] or parent.training_folders()
     if not folders:
         raise StudyError("the parent's training data is not on this machine: give --data")
     data = tuning_data(parent, folders, options.limit)

@@ -227,10 +227,9 @@ def prune(net_name, data, limit, fmt, quant, out_dir, threads, **recipe) -> None
 def _tuning_data(parent, config, data: tuple[str, ...], limit: int | None):
     """Fine-tuning data from ``--data``, else from the parent's own folders; None where there
     are none and the recipe needs none."""
-    from searchprune.compression import parent_data
     from searchprune.nets.prune.schedule import tuning_data
 
-    folders = [Path(d) for d in data] or parent_data(parent)
+    folders = [Path(d) for d in data] or parent.training_folders()
     if config.needs_data and not folders:
         raise click.UsageError("this recipe fine-tunes or uses a data-aware criterion: give --data "
                                "(the parent's training data is not on this machine)")

@@ -101,6 +101,13 @@ class Net:
     def nonzeros(self) -> int:
         return formats.nonzeros(self.dense())
 
+    def training_folders(self) -> list[Path]:
+        """The training data folders the manifest names, if every one of them is still on
+        this machine; otherwise none (a net made elsewhere)."""
+        named = self.manifest.get("training", {}).get("data", {}).get("folders", [])
+        folders = [Path(f["path"]) for f in named if isinstance(f, dict) and "path" in f]
+        return folders if folders and all(f.is_dir() for f in folders) else []
+
     def summary(self) -> dict:
         """One ``nets list`` row."""
         m = self.manifest
