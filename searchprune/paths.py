@@ -28,3 +28,17 @@ def shared_dir() -> Path:
 def shared_data_dir() -> Path:
     """The data folder inside the shared folder (it may not exist; callers check)."""
     return shared_dir() / "data"
+
+
+def portable_path(path: str | Path) -> str:
+    """``path`` as files read on other machines record it (net manifests, bench JSON): relative
+    to the repository root when inside it (``data/connect4-teacher``), ``shared/...`` when
+    inside the shared folder, else the folder's name alone; never this machine's
+    absolute path."""
+    resolved = Path(path).expanduser().resolve()
+    for base, prefix in ((repo_root(), Path()), (shared_dir(), Path("shared"))):
+        try:
+            return (prefix / resolved.relative_to(base)).as_posix()
+        except ValueError:
+            continue
+    return resolved.name

@@ -7,7 +7,10 @@ top: how many games to keep in flight, and a ``restart()`` after a local worker 
 
 Before any game is submitted, ``warm(specs)`` compiles (or loads from Numba's disk
 cache) every engine's search, here and, on a cluster, on every worker, so workers do
-not each compile the same kernels in parallel.
+not each compile the same kernels in parallel; and ``check_engines(specs)`` starts
+every other engine (an external UCI process, a Python class) once and closes it, so
+that an engine that cannot start at all stops the run before its first game instead
+of forfeiting every game it was due to play.
 """
 
 from __future__ import annotations
@@ -31,6 +34,27 @@ def warm(specs: list[EngineSpec]) -> int:
         engine.play(engine.game.new_state())
         count += 1
     return count
+
+
+class EngineStartError(RuntimeError):
+    """An engine that cannot start (missing binary, not a UCI engine, bad class); one line
+    naming the engine."""
+
+
+def check_engines(specs: list[EngineSpec]) -> None:
+    """Start and close each engine that ``warm`` does not build (external UCI processes,
+    Python classes); ``EngineStartError`` for the first that cannot start."""
+    from searchprune.engines.engine import make_engine
+
+    for spec in specs:
+        if spec.kind == "searchprune":
+            continue
+        try:
+            engine = make_engine(spec)
+        except Exception as error:  # SpecError, GameError, or whatever a Python class raises
+            detail = str(error).removeprefix(f"engine {spec.name}: ")
+            raise EngineStartError(f"engine {spec.name} cannot start: {detail}") from None
+        engine.close()
 
 
 def _die_with_parent() -> None:

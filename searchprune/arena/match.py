@@ -53,6 +53,8 @@ class GameTask:
     opening: str
     engines: tuple[EngineSpec, EngineSpec]
     adjudication: Adjudication = field(default_factory=Adjudication)
+    #: The opening's name where its openings file gives one (the PGN ``Opening`` tag).
+    opening_name: str = ""
 
     @property
     def players(self) -> tuple[EngineSpec, EngineSpec]:
@@ -88,6 +90,8 @@ def play_game(task: GameTask) -> dict:
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y.%m.%d"),
         "moves": [], "result": "*", "termination": "",
     }
+    if task.opening_name:
+        record["opening_name"] = task.opening_name
     engines = []
     try:
         for spec in (first, second):
@@ -166,6 +170,28 @@ def _play(game, task: GameTask, engines, record: dict, adj: Adjudication) -> Non
                 if quiet_plies >= adj.draw_moves:
                     record.update(result="1/2-1/2", termination="adjudication: draw by score")
                     return
+
+
+#: The phrases after the loser's name in a termination that mark a fault (not a game
+#: lost on the board or by adjudication), and the fault's kind in the standings.
+FAULTS = {"failed to start": "failed to start", "crashed": "crashed", "played an illegal move": "illegal move",
+          "lost on time": "time"}
+
+
+def fault(record: dict) -> tuple[str, str] | None:
+    """(engine name, fault kind) when the game's loser lost it to a fault of its own
+    (``FAULTS``), read from the record's termination; None otherwise."""
+    result, termination = record["result"], record.get("termination", "")
+    if result not in ("1-0", "0-1"):
+        return None
+    loser = record["second"] if result == "1-0" else record["first"]
+    rest = termination.removeprefix(f"{loser} ")
+    if rest == termination:
+        return None
+    for phrase, kind in FAULTS.items():
+        if rest.startswith(phrase):
+            return loser, kind
+    return None
 
 
 def points(record: dict) -> dict[str, float]:

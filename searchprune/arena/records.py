@@ -2,14 +2,17 @@
 
 ``results.jsonl``: the first line describes the tournament (``"type": "tournament"``:
 game, engines, openings, schedule), every further line is one finished game's record
-(``"type": "game"``). Each line is written whole, flushed and fsync'ed as its game
+(``"type": "game"``). A resumed run that extends the rounds appends a new header line;
+the last one holds. Each line is written whole, flushed and fsync'ed as its game
 ends, so killing the process loses nothing finished; a torn last line (killed in the
 middle of a write) is ignored on reading. ``--resume`` reads it back.
 
 ``games.pgn``: the same games as PGN, for people and PGN tools. Chess games are real
 PGN, written by python-chess: the seven tag roster, ``FEN`` and ``SetUp`` when the
-opening does not start from the initial position, ``Opening`` (the opening as given,
-e.g. ``startpos moves e2e4 e7e5``), ``Termination`` and ``PlyCount``; the opening's
+opening does not start from the initial position, ``Opening`` (the opening's name, e.g.
+``Sicilian, Najdorf``, where its openings file names it: the shipped file does, in
+each line's comment; no tag otherwise, since the moves are in the movetext and a
+position in ``FEN``), ``Termination`` and ``PlyCount``; the opening's
 moves are in the movetext marked ``{book}``, then every game move carries a
 ``{+0.35/12 0.520s}`` comment (score in pawns from the mover's side, ``+M3``/``-M3``
 for mates in moves, search depth, time) as cutechess writes them. For other games it
@@ -47,6 +50,12 @@ def write_header(folder: Path, header: dict) -> None:
     path.write_text("")
     (folder / PGN).write_text("")
     _append_line(path, json.dumps({"type": "tournament", **header}))
+
+
+def append_header(folder: Path, header: dict) -> None:
+    """Record a changed header (a resumed run that extends the rounds): the last header
+    line of the file is the one that holds."""
+    _append_line(folder / RESULTS, json.dumps({"type": "tournament", **header}))
 
 
 def append_game(folder: Path, record: dict, pgn: str) -> None:
@@ -150,7 +159,9 @@ def _chess_pgn(record: dict, event: str) -> str:
     game.headers.update({
         "Event": _tag(event), "Site": "searchprune", "Date": record.get("date", "????.??.??"),
         "Round": f"{record['round'] + 1}.{record['leg'] + 1}", "White": _tag(record["first"]),
-        "Black": _tag(record["second"]), "Result": record["result"], "Opening": _tag(record["opening"]),
-        "Termination": _tag(record["termination"]), "PlyCount": str(len(board.move_stack)),
+        "Black": _tag(record["second"]), "Result": record["result"],
     })
+    if record.get("opening_name"):
+        game.headers["Opening"] = _tag(record["opening_name"])
+    game.headers.update({"Termination": _tag(record["termination"]), "PlyCount": str(len(board.move_stack))})
     return str(game) + "\n"

@@ -7,9 +7,16 @@ Pairs are interleaved across pairings so that partial results stay balanced.
 
 The unit of work is one game (``searchprune.arena.match.play_game``): a finished game is
 saved the moment it comes back, so an interrupted run loses only games in flight, and
-``resume=True`` plays exactly the games not yet saved. A worker process that dies
-takes only its game with it; the pool is rebuilt and that game is played again
-(``MAX_ATTEMPTS`` times at most), so nothing is lost or counted twice.
+``resume=True`` plays exactly the games not yet saved. A resumed run may ask for more
+rounds than the saved one (the first rounds' schedule does not depend on the count, so
+the saved games stay where they are) and then plays the new ones; an SPRT saved with
+the run goes on with it until it decides. Anything else that differs is refused.
+
+A worker process that dies takes only its game with it; the pool is rebuilt and that
+game is played again (``MAX_ATTEMPTS`` times at most), so nothing is lost or counted
+twice. An engine's own fault (a crash, an illegal move, a time forfeit, a failure to
+start) is no such failure: it loses that game (``match``), and the standings count
+those games per engine (``Standing.faults``).
 """
 
 from __future__ import annotations
@@ -17,13 +24,13 @@ from __future__ import annotations
 import sys
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from searchprune.arena import stats
 from searchprune.arena.executors import Executors
-from searchprune.arena.match import Adjudication, GameTask, play_game, points
-from searchprune.arena.records import RESULTS, append_game, pgn_text, read_results, write_header
+from searchprune.arena.match import Adjudication, GameTask, fault, play_game, points
+from searchprune.arena.records import RESULTS, append_game, append_header, pgn_text, read_results, write_header
 from searchprune.engines.spec import EngineSpec, load_spec
 from searchprune.games import get_game
 from searchprune.games.registry import openings_path
@@ -60,6 +67,9 @@ class Standing:
     wins: int = 0
     draws: int = 0
     losses: int = 0
+    #: Games lost to a fault of this engine, by kind (``match.FAULTS``): crashes, illegal
+    #: moves, time forfeits, failures to start.
+    faults: dict[str, int] = field(default_factory=dict)
 
     @property
     def points(self) -> float:
@@ -68,7 +78,8 @@ class Standing:
     def as_dict(self) -> dict:
         estimate = stats.elo_wdl(self.wins, self.draws, self.losses)
         return {"name": self.name, "games": self.games, "wins": self.wins, "draws": self.draws,
-                "losses": self.losses, "points": self.points,
+                "losses": self.losses, "points": self.points, "faults": sum(self.faults.values()),
+                "fault_kinds": dict(self.faults),
                 "score": round(self.points / self.games, 4) if self.games else None,
                 "elo": _finite(estimate.elo), "error": _finite(estimate.error), "los": _finite(estimate.los)}
 
@@ -85,6 +96,8 @@ class Tournament:
     rounds: int = 1
     mode: str = "roundrobin"
     adjudication: Adjudication = field(default_factory=Adjudication)
+    #: Names of openings (the PGN ``Opening`` tag), by opening text; not part of the header.
+    opening_names: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         names = [e.name for e in self.engines]
@@ -114,7 +127,8 @@ class Tournament:
             for i, j in self.pairings():
                 for leg in (0, 1):
                     tasks.append(GameTask(pair=pair, leg=leg, round=r, game=self.game, opening=opening,
-                                          engines=(self.engines[i], self.engines[j]), adjudication=self.adjudication))
+                                          engines=(self.engines[i], self.engines[j]), adjudication=self.adjudication,
+                                          opening_name=self.opening_names.get(opening, "")))
                 pair += 1
         return tasks
 
@@ -156,6 +170,10 @@ def standings(engines: list[EngineSpec], games: list[dict]) -> list[Standing]:
             s.wins += p == 1.0
             s.draws += p == 0.5
             s.losses += p == 0.0
+        lost = fault(record)
+        if lost is not None and lost[0] in table:
+            kinds = table[lost[0]].faults
+            kinds[lost[1]] = kinds.get(lost[1], 0) + 1
     return sorted(table.values(), key=lambda s: (-s.points, s.name))
 
 
@@ -197,15 +215,11 @@ def run(tournament: Tournament, folder: Path, executors: Executors, *, resume: b
     """
     tasks = tournament.schedule()
     if resume:
-        header, saved = read_results(folder)
-        mine = tournament.header()
-        for key in ("game", "mode", "rounds", "openings", "engines", "adjudication"):
-            if header.get(key) != mine[key]:
-                raise TournamentError(f"cannot resume {folder}: its {key} differ from this run's")
+        saved, sprt = _resume(tournament, folder, sprt)
     else:
         if (folder / RESULTS).exists() and (folder / RESULTS).stat().st_size:
             raise TournamentError(f"{folder / RESULTS} exists: pass --resume to continue it or choose another --out")
-        write_header(folder, tournament.header())
+        write_header(folder, {**tournament.header(), "sprt": asdict(sprt) if sprt else None})
         saved = []
     games = list(saved)
     done = {f"{r['pair']}.{r['leg']}" for r in games}
@@ -260,6 +274,32 @@ def run(tournament: Tournament, folder: Path, executors: Executors, *, resume: b
     return Outcome(records=games, standings=standings(tournament.engines, games), sprt=decision, complete=complete)
 
 
+def _resume(tournament: Tournament, folder: Path, sprt: SprtConfig | None) -> tuple[list[dict], SprtConfig | None]:
+    """(saved games, the SPRT to go on with) of the run saved in ``folder``, after checking
+    that ``tournament`` continues it: the same header but for more rounds, and the same
+    SPRT (none given: the saved one). A new header line records an extension."""
+    header, saved = read_results(folder)
+    mine = tournament.header()
+    for key in ("game", "mode", "openings", "engines", "adjudication"):
+        if header.get(key) != mine[key]:
+            raise TournamentError(f"cannot resume {folder}: its {key} differ from this run's")
+    if mine["rounds"] < header.get("rounds", 0):
+        raise TournamentError(f"cannot resume {folder}: it has {header['rounds']} rounds, more than this run's "
+                              f"{mine['rounds']} (rounds may grow on resume, not shrink)")
+    changed = mine["rounds"] != header.get("rounds")
+    if "sprt" in header:  # runs saved before the SPRT was kept in the header take the one given
+        if sprt is None and header["sprt"] is not None:
+            sprt = SprtConfig(**header["sprt"])
+        elif sprt is not None and header["sprt"] != asdict(sprt):
+            was = " ".join(f"{k}={v:g}" for k, v in header["sprt"].items()) if header["sprt"] else "none"
+            raise TournamentError(f"cannot resume {folder}: its SPRT ({was}) differs from this run's")
+    elif sprt is not None:
+        changed = True
+    if changed:
+        append_header(folder, {**mine, "sprt": asdict(sprt) if sprt else None})
+    return saved, sprt
+
+
 def _sprt(tournament: Tournament, games: list[dict], sprt: SprtConfig | None) -> stats.SprtResult | None:
     if sprt is None:
         return None
@@ -280,6 +320,23 @@ def read_openings(path: Path) -> list[str]:
         if text:
             out.append(text)
     return out
+
+
+def opening_names(path: Path) -> dict[str, str]:
+    """The names an openings file gives its lines, by opening text: a line's comment up to
+    its first ``;`` (``startpos moves e2e4 c7c5 ...  # Sicilian, Najdorf; e4 c5 ...``).
+    Lines without a comment have no name; an unreadable file gives none."""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return {}
+    names = {}
+    for line in lines:
+        text, _, comment = line.partition("#")
+        name = comment.split(";", 1)[0].strip()
+        if text.strip() and name:
+            names[text.strip()] = name
+    return names
 
 
 def load_openings(game_name: str, path: Path | None = None) -> list[str]:
@@ -314,12 +371,18 @@ def make_tournament(engines: list[str], *, rounds: int = 1, mode: str = "roundro
         rules = replace(rules, resign_score=resign[0], resign_moves=resign[1])
     if draw:
         rules = replace(rules, draw_score=draw[0], draw_moves=draw[1], draw_after=draw[2])
+    names = {}
+    if game == "chess":  # only chess openings files name their lines; the others' comments are evaluations
+        source = Path(openings) if openings is not None else openings_path(game)
+        names = opening_names(source) if source is not None else {}
     return Tournament(game=game, engines=specs, openings=load_openings(game, openings), rounds=rounds, mode=mode,
-                      adjudication=rules)
+                      adjudication=rules, opening_names=names)
 
 
-def print_report(outcome: Outcome, tournament: Tournament, out=sys.stdout) -> None:
-    """Standings with Elo, the crosstable and (for two engines) pentanomial and SPRT."""
+def print_report(outcome: Outcome, tournament: Tournament, out=None) -> None:
+    """Standings with Elo, the crosstable and (for two engines) pentanomial and SPRT, on
+    ``out`` (default: ``sys.stdout`` as it is at the call, so a redirected stdout gets it)."""
+    out = out if out is not None else sys.stdout
     rows = [s.as_dict() for s in outcome.standings]
     width = max(len(r["name"]) for r in rows)
     print(f"{'rank':<5}{'engine':<{width + 2}}{'games':>6}{'W':>6}{'D':>6}{'L':>6}{'points':>8}{'score':>8}"
@@ -331,6 +394,11 @@ def print_report(outcome: Outcome, tournament: Tournament, out=sys.stdout) -> No
         print(f"{rank:<5}{r['name']:<{width + 2}}{r['games']:>6}{r['wins']:>6}{r['draws']:>6}{r['losses']:>6}"
               f"{r['points']:>8g}{score:>8}{elo:>9}{err:>8}", file=out)
     print("(Elo: each engine's score against the whole field, 95% error.)", file=out)
+    for s in outcome.standings:
+        if s.faults:
+            kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(s.faults.items()))
+            print(f"FAULTS: {s.name} lost {sum(s.faults.values())} of its {s.games} games to faults ({kinds}); "
+                  f"see the terminations in results.jsonl", file=out)
     print(file=out)
     print(crosstable(tournament.engines, outcome.records), file=out)
     info = outcome.as_dict(tournament)

@@ -73,11 +73,12 @@ class ExternalUciEngine(Engine):
             raise SpecError(f"engine {spec.name}: cannot split command {spec.command!r}: {error}") from None
         try:
             self.process = chess.engine.SimpleEngine.popen_uci(argv, timeout=START_TIMEOUT)
+        except (chess.engine.EngineError, TimeoutError) as error:  # before OSError: TimeoutError is one
+            what = f"no answer to uci in {START_TIMEOUT:g} s" if isinstance(error, TimeoutError) else \
+                f"{type(error).__name__}: {error}"
+            raise SpecError(f"engine {spec.name}: {spec.command!r} is not a working UCI engine: {what}") from None
         except OSError as error:
             raise SpecError(f"engine {spec.name}: cannot run {argv[0]!r}: {error.strerror or error}") from None
-        except (chess.engine.EngineError, TimeoutError) as error:
-            raise SpecError(f"engine {spec.name}: {spec.command!r} is not a working UCI engine: "
-                            f"{type(error).__name__}: {error}") from None
         try:
             self.process.configure(spec.uci_options)
         except (chess.engine.EngineError, TimeoutError) as error:

@@ -46,6 +46,7 @@ from searchprune.evaluation.arch import arch_for
 from searchprune.nets.model import EvalNet, inputs_from_indices
 from searchprune.nets.prune import semistructured, structured, unstructured
 from searchprune.nets.prune.importance import NEEDS_DATA, PRUNABLE, Criterion, criterion_for
+from searchprune.paths import portable_path
 
 METHODS = ("unstructured", "structured", "2:4", "structured+2:4")
 SCHEDULES = ("one-shot", "iterative", "agp", "lottery")
@@ -308,7 +309,7 @@ def tuning_data(net, data_folders: list[Path], limit: int | None = None) -> Tuni
     arch = arch_for(net.game)
     train_split, val_split = _to_split(train_data, arch, config), _to_split(val_data, arch, config)
     return TuningData(train_split.features, train_split.target, val_split.features, val_split.target,
-                      {"folders": [str(f) for f in data_folders], "positions": len(data),
+                      {"folders": [portable_path(f) for f in data_folders], "positions": len(data),
                        "train_positions": len(train_data), "val_positions": len(val_data),
                        "seed": config.seed, "val_fraction": config.val_fraction, "mirror": config.mirror})
 
