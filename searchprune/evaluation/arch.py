@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from searchprune.games.registry import GameBundle, PerGame
+from searchprune.games.registry import GameBundle, NetParts, PerGame, bundle
 
 #: Width of the second hidden layer, fixed by the issue's architecture.
 HIDDEN2 = 32
@@ -63,19 +63,24 @@ class Arch:
     label_scale: float
     #: Number of inputs (the first layer's fan-in).
     n_inputs: int
+    #: Accumulators concatenated into the second layer (``NetParts.perspectives``).
+    perspectives: int = 1
 
     @classmethod
-    def of(cls, game: GameBundle) -> Arch | None:
-        """The architecture a game's registration declares (None: the game has no net)."""
-        net = game.net
+    def of(cls, game: GameBundle, net: NetParts | None = None) -> Arch | None:
+        """The architecture ``net`` of a game's registration declares, by default its main
+        one (``GameBundle.net``; None: the game has no net)."""
+        net = net or game.net
         if net is None:
             return None
         return cls(game.name, net.arch, net.kernel_id, net.evaluator, output_scale=net.output_scale, loss=net.loss,
                    label_unit=net.label_unit, factor_block=net.factor_block, label_scale=net.label_scale,
-                   n_inputs=net.inputs)
+                   n_inputs=net.inputs, perspectives=net.perspectives)
 
     def sizes(self, hidden: int) -> list[int]:
-        return [self.n_inputs, int(hidden), HIDDEN2, 1]
+        """``[inputs, hidden, 32, 1]``, and for a two-perspective net a fifth entry, 2 (the
+        second layer reads ``2 * hidden`` inputs): what manifests record and formats read."""
+        return [self.n_inputs, int(hidden), HIDDEN2, 1] + ([self.perspectives] if self.perspectives > 1 else [])
 
     def hash(self, hidden: int) -> str:
         """Digest of everything that decides how stored arrays are read."""
@@ -98,11 +103,19 @@ class Arch:
 ARCHS: PerGame[Arch] = PerGame(Arch.of, "net architecture")
 
 
-def arch_for(game: str) -> Arch:
-    try:
+def arch_for(game: str, name: str | None = None) -> Arch:
+    """Game ``game``'s architecture called ``name`` (a manifest's ``arch``), by default its
+    main one; ``ValueError`` (one line) where there is none."""
+    if game not in ARCHS:
+        raise ValueError(f"no net architecture for game {game!r}: choose from {', '.join(ARCHS)}")
+    if name is None:
         return ARCHS[game]
-    except KeyError:
-        raise ValueError(f"no net architecture for game {game!r}: choose from {', '.join(ARCHS)}") from None
+    registered = bundle(game)
+    for net in registered.nets:
+        if net.arch == name:
+            return Arch.of(registered, net)
+    known = ", ".join(net.arch for net in registered.nets)
+    raise ValueError(f"no {game} net architecture {name!r} in this version (it knows {known})")
 
 
 def wdl(y_pawns: float) -> float:

@@ -37,9 +37,18 @@ class FormatError(ValueError):
     """Arrays that do not make the format they claim (the caller adds the file name)."""
 
 
+def layer_sizes(sizes: list[int]) -> tuple[int, int, int, int]:
+    """``(inputs, hidden, second layer's fan-in, second layer's width)`` of a manifest's
+    ``sizes``: ``[inputs, hidden, 32, 1]``, or with a fifth entry, the perspectives whose
+    accumulators the second layer reads side by side (``arch.Arch.sizes``)."""
+    n_in, hidden, h2 = sizes[0], sizes[1], sizes[2]
+    perspectives = sizes[4] if len(sizes) > 4 else 1
+    return n_in, hidden, perspectives * hidden, h2
+
+
 def dense_shapes(sizes: list[int]) -> dict[str, tuple]:
-    n_in, hidden, h2, _ = sizes
-    return {"w1": (n_in, hidden), "b1": (hidden,), "w2": (h2, hidden), "b2": (h2,), "w3": (h2,), "b3": (1,)}
+    n_in, hidden, fan_in, h2 = layer_sizes(sizes)
+    return {"w1": (n_in, hidden), "b1": (hidden,), "w2": (h2, fan_in), "b2": (h2,), "w3": (h2,), "b3": (1,)}
 
 
 # -- 2:4 ----------------------------------------------------------------------------------------
@@ -160,7 +169,7 @@ def decode_raw(arrays: dict[str, np.ndarray], fmt: str, sizes: list[int]) -> dic
     dense = {k: arrays[k] for k in SMALL}
     if fmt == "2:4":
         dense["w1"] = np.ascontiguousarray(expand_24(arrays["w1_values"], arrays["w1_positions"], sizes[0]).T)
-        dense["w2"] = expand_24(arrays["w2_values"], arrays["w2_positions"], sizes[1])
+        dense["w2"] = expand_24(arrays["w2_values"], arrays["w2_positions"], layer_sizes(sizes)[2])
     else:
         for name in ("w1", "w2"):
             dense[name] = expand_csr(arrays[f"{name}_values"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"],
@@ -178,7 +187,7 @@ def decode(arrays: dict[str, np.ndarray], fmt: str, quant: str | None, sizes: li
 
 def expected_arrays(fmt: str, quant: str | None, sizes: list[int]) -> dict[str, tuple[tuple | None, str]]:
     """Name -> (shape or None when it depends on the number of non-zeros, dtype kind) of a format."""
-    n_in, hidden, h2, _ = sizes
+    n_in, hidden, fan_in, h2 = layer_sizes(sizes)
     shapes = dense_shapes(sizes)
     w_type = {"w1": "int16" if quant else "float32", "w2": "int8" if quant else "float32"}
     small = {"b1": "int16" if quant else "float32", "b2": "int32" if quant else "float32",
@@ -189,7 +198,7 @@ def expected_arrays(fmt: str, quant: str | None, sizes: list[int]) -> dict[str, 
     if fmt == "dense":
         expected.update({k: (shapes[k], w_type[k]) for k in ("w1", "w2")})
     elif fmt == "2:4":
-        for name, (out, width) in {"w1": (hidden, n_in), "w2": (h2, hidden)}.items():
+        for name, (out, width) in {"w1": (hidden, n_in), "w2": (h2, fan_in)}.items():
             expected[f"{name}_values"] = ((out, _padded(width) // 2), w_type[name])
             expected[f"{name}_positions"] = ((out, _padded(width) // 8), "uint8")
     else:
@@ -219,8 +228,8 @@ def check(arrays: dict[str, np.ndarray], fmt: str, quant: str | None, sizes: lis
         if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
             raise FormatError(f"{name} holds NaN or infinite values")
     if fmt == "csr":
-        hidden = sizes[1]
-        for name, width in (("w1", hidden), ("w2", hidden)):
+        _, hidden, fan_in, _ = layer_sizes(sizes)
+        for name, width in (("w1", hidden), ("w2", fan_in)):
             values, indices, indptr = (arrays[f"{name}_{k}"] for k in ("values", "indices", "indptr"))
             if (values.ndim != 1 or values.shape != indices.shape or indptr[0] != 0 or np.any(np.diff(indptr) < 0)
                     or indptr[-1] != values.size or (indices.size and (indices.min() < 0 or indices.max() >= width))):

@@ -69,8 +69,10 @@ from searchprune.types import MATE_BOUND
 
 # -- params layout: header slots (float32 values holding exact small integers) --------------
 (P_INPUTS, P_HIDDEN, P_HIDDEN2, P_SCALE, P_W1, P_B1, P_W2, P_B2, P_W3, P_B3, P_PRE, P_ACT, P_ACC,
- P_TAIL, P_AUX, P_AUX2) = range(16)
-HEADER = 16
+ P_TAIL, P_AUX, P_AUX2, P_L2_IN) = range(17)
+#: ``P_L2_IN``: the second layer's fan-in, ``hidden`` times the perspectives it reads.
+#: Blocks start after the header, on a cache line.
+HEADER = 32
 #: Second-layer kernels (``P_TAIL``). ``P_AUX``/``P_AUX2``: per kernel, the offsets of the
 #: 2:4 selectors (int32), the CSR columns and row pointers, or (int8) the scale and the 2:4 selectors (int16).
 TAIL_DENSE, TAIL_24, TAIL_CSR, TAIL_INT, TAIL_24_INT = range(5)
@@ -96,13 +98,13 @@ def pack(net) -> np.ndarray:
     second layers keep their bit patterns; kernels read them through integer views.
     """
     dense = net.dense()
-    n_in, hidden, h2, _ = net.manifest["sizes"]
+    n_in, hidden, fan_in, h2 = formats.layer_sizes(net.manifest["sizes"])
     tail, layer2, aux = _second_layer(net, dense)
     if h2 != simd.OUTPUTS:
         raise ValueError(f"the kernels are written for a second layer of {simd.OUTPUTS} units, not {h2}")
     blocks = [("w1", dense["w1"]), ("b1", dense["b1"]), *layer2, ("w3", dense["w3"]), ("b3", dense["b3"]),
               ("pre", np.zeros(hidden, np.float32)),
-              ("act", np.zeros(hidden, np.float32)),
+              ("act", np.zeros(fan_in, np.float32)),
               ("acc", np.zeros(ACC_SLOTS * 2 * hidden if net.game in INCREMENTAL else 1, np.float32)),
               ("end", np.zeros(32, np.float32))]  # kernels read whole chunks (up to 32) past the last slot
     offsets = {}
@@ -117,7 +119,8 @@ def pack(net) -> np.ndarray:
     for name, block in blocks:
         data = np.ascontiguousarray(block).reshape(-1).view(np.uint8)
         raw[4 * offsets[name]:4 * offsets[name] + data.size] = data
-    params[[P_INPUTS, P_HIDDEN, P_HIDDEN2, P_SCALE, P_TAIL]] = n_in, hidden, h2, net.manifest["output_scale"], tail
+    params[[P_INPUTS, P_HIDDEN, P_HIDDEN2, P_SCALE, P_TAIL, P_L2_IN]] = (n_in, hidden, h2, net.manifest["output_scale"],
+                                                                       tail, fan_in)
     for slot, name in zip(range(P_W1, P_ACC + 1), ("w1", "b1", "w2", "b2", "w3", "b3", "pre", "act", "acc")):
         params[slot] = offsets[name]
     for slot, name in ((P_AUX, "aux"), (P_AUX2, "aux2")):
@@ -243,7 +246,7 @@ def _tail(params: np.ndarray, pre: int) -> np.float32:
 def _tail_dense(params: np.ndarray, pre: int) -> np.float32:
     """Dense nets (shrunk ones too): the second layer by columns (``simd.dense_columns``)."""
     return params[int(params[P_B3])] + dense_columns(params, int(params[P_W2]), pre,
-                                                     _chunks(int(params[P_HIDDEN]), 16), int(params[P_B2]),
+                                                     _chunks(int(params[P_L2_IN]), 16), int(params[P_B2]),
                                                      int(params[P_W3]), _ONE)
 
 
@@ -251,14 +254,14 @@ def _tail_dense(params: np.ndarray, pre: int) -> np.float32:
 def _tail_24(params: np.ndarray, pre: int) -> np.float32:
     """2:4 nets: each unit's two kept weights per group of 4 inputs (``simd.sparse24_groups``)."""
     return params[int(params[P_B3])] + sparse24_groups(params, int(params[P_W2]), int(params[P_AUX]), pre,
-                                                       _chunks(int(params[P_HIDDEN]), 16), int(params[P_B2]),
+                                                       _chunks(int(params[P_L2_IN]), 16), int(params[P_B2]),
                                                        int(params[P_W3]))
 
 
 @njit(**JIT_FAST)
 def _tail_csr(params: np.ndarray, pre: int) -> np.float32:
     """Compressed sparse rows: one load of an activation per non-zero weight."""
-    hidden = int(params[P_HIDDEN])
+    hidden = int(params[P_L2_IN])
     values = int(params[P_W2])
     ints = params.view(np.int32)
     columns = int(params[P_AUX])
@@ -287,7 +290,7 @@ def _tail_int(params: np.ndarray, pre: int) -> np.float32:
     weights (held as int16) by input pairs, summed in int32 (``simd.int16_columns``),
     scaled back to floats; biases are float."""
     return params[int(params[P_B3])] + int16_columns(params, int(params[P_W2]), pre,
-                                                     _chunks(int(params[P_HIDDEN]), 32), int(params[P_B2]),
+                                                     _chunks(int(params[P_L2_IN]), 32), int(params[P_B2]),
                                                      int(params[P_W3]), params[P_AUX])
 
 
@@ -296,7 +299,7 @@ def _tail_24_int(params: np.ndarray, pre: int) -> np.float32:
     """2:4 int8 nets: both kept weights of a unit's group in one int16 multiply-add
     (``simd.int16_sparse24_groups``)."""
     return params[int(params[P_B3])] + int16_sparse24_groups(params, int(params[P_W2]), int(params[P_AUX2]), pre,
-                                                             _chunks(int(params[P_HIDDEN]), 32), int(params[P_B2]),
+                                                             _chunks(int(params[P_L2_IN]), 32), int(params[P_B2]),
                                                              int(params[P_W3]), params[P_AUX])
 
 
@@ -425,18 +428,29 @@ def othello_net(state: np.ndarray, params: np.ndarray) -> int:
 
 # -- chess: accumulators updated from the undo record --------------------------------------------
 @njit(**JIT_FAST)
-def chess_net_reset(state: np.ndarray, params: np.ndarray) -> None:
-    """Compute the current ply's accumulators from the pieces on the board."""
+def _chess_reset(state: np.ndarray, params: np.ndarray, by_mover: bool) -> None:
+    """Compute the current ply's accumulators from the pieces on the board.
+
+    A ply's two accumulators lie side by side: White's view then Black's, or with
+    ``by_mover`` the side to move's then the opponent's (what a two-perspective net's
+    second layer reads as one vector of ``2 * hidden``).
+    """
     hidden = int(params[P_HIDDEN])
     w1 = int(params[P_W1])
     b1 = int(params[P_B1])
+    first = state[SIDE] if by_mover else 0
     for perspective in range(2):
-        acc = _acc(params, state[HPLY], perspective)
+        acc = _acc(params, state[HPLY], perspective ^ first)
         _copy_row(params, acc, b1, hidden)
         for sq in range(64):
             code = state[BOARD + sq]
             if code:
                 _add_row(params, acc, w1 + chess_feature(perspective, code, sq) * hidden, hidden)
+
+
+@njit(**JIT_FAST)
+def chess_net_reset(state: np.ndarray, params: np.ndarray) -> None:
+    _chess_reset(state, params, False)
 
 
 @njit(**JIT_FAST)
@@ -451,16 +465,20 @@ def _move_rows(params: np.ndarray, dst: int, src: int, minus: int, plus: int, hi
 
 
 @njit(**JIT_FAST)
-def chess_net_make(state: np.ndarray, params: np.ndarray) -> None:
-    """This ply's accumulators from the last ply's and the move just made (or a null move)."""
+def _chess_make(state: np.ndarray, params: np.ndarray, by_mover: bool) -> None:
+    """This ply's accumulators from the last ply's and the move just made (or a null move);
+    ``by_mover``: the side to move's first (``_chess_reset``), so the last ply's order is
+    the other way round."""
     hidden = int(params[P_HIDDEN])
     w1 = int(params[P_W1])
     ply = state[HPLY]
+    now = state[SIDE] if by_mover else 0
+    before = 1 - state[SIDE] if by_mover else 0
     rec = HIST + ((ply - 1) & HIST_MASK) * REC
     move = state[rec + R_MOVE]
     if move == NULL_MOVE:
         for perspective in range(2):
-            _copy_row(params, _acc(params, ply, perspective), _acc(params, ply - 1, perspective), hidden)
+            _copy_row(params, _acc(params, ply, perspective ^ now), _acc(params, ply - 1, perspective ^ before), hidden)
         return
     frm = move & 63
     to = (move >> 6) & 63
@@ -473,8 +491,8 @@ def chess_net_make(state: np.ndarray, params: np.ndarray) -> None:
     if kind == EN_PASSANT:
         capsq = to - 8 if us == WHITE else to + 8
     for perspective in range(2):
-        dst = _acc(params, ply, perspective)
-        _move_rows(params, dst, _acc(params, ply - 1, perspective),
+        dst = _acc(params, ply, perspective ^ now)
+        _move_rows(params, dst, _acc(params, ply - 1, perspective ^ before),
                    w1 + chess_feature(perspective, left, frm) * hidden,
                    w1 + chess_feature(perspective, arrived, to) * hidden, hidden)
         if captured:
@@ -484,6 +502,11 @@ def chess_net_make(state: np.ndarray, params: np.ndarray) -> None:
             rook = state[BOARD + rto]
             _sub_row(params, dst, w1 + chess_feature(perspective, rook, rfrom) * hidden, hidden)
             _add_row(params, dst, w1 + chess_feature(perspective, rook, rto) * hidden, hidden)
+
+
+@njit(**JIT_FAST)
+def chess_net_make(state: np.ndarray, params: np.ndarray) -> None:
+    _chess_make(state, params, False)
 
 
 @njit(**JIT_FAST)
@@ -503,3 +526,32 @@ def chess_net_recompute(state: np.ndarray, params: np.ndarray) -> int:
     and no hooks; the reference the incremental evaluator is tested against."""
     chess_net_reset(state, params)
     return chess_net(state, params)
+
+
+# -- chess, two perspectives: both accumulators, side to move first, into the second layer ----
+@njit(**JIT_FAST)
+def chess_dual_net_reset(state: np.ndarray, params: np.ndarray) -> None:
+    _chess_reset(state, params, True)
+
+
+@njit(**JIT_FAST)
+def chess_dual_net_make(state: np.ndarray, params: np.ndarray) -> None:
+    _chess_make(state, params, True)
+
+
+@njit(**JIT_FAST)
+def chess_dual_forward(state: np.ndarray, params: np.ndarray) -> np.float32:
+    """Raw output from this ply's two accumulators, read as one vector of ``2 * hidden``."""
+    return _tail(params, _acc(params, state[HPLY], 0))
+
+
+@njit(**JIT_FAST)
+def chess_dual_net(state: np.ndarray, params: np.ndarray) -> int:
+    return _score(params, chess_dual_forward(state, params))
+
+
+@njit(**JIT_FAST)
+def chess_dual_net_recompute(state: np.ndarray, params: np.ndarray) -> int:
+    """``chess_dual_net`` with the accumulators recomputed from the board at every call."""
+    chess_dual_net_reset(state, params)
+    return chess_dual_net(state, params)

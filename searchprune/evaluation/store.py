@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from searchprune.evaluation import formats
-from searchprune.evaluation.arch import HIDDEN2, arch_for
+from searchprune.evaluation.arch import arch_for
 from searchprune.paths import repo_root
 
 FORMAT_DENSE = "dense"
@@ -80,7 +80,7 @@ class Net:
     def kernel(self) -> str:
         """``module:function`` of the compiled evaluator that runs this net (the manifest
         records the architecture's kernel id, which the load has checked)."""
-        return arch_for(self.game).evaluator
+        return arch_for(self.game, self.manifest["arch"]).evaluator
 
     @property
     def format(self) -> str:
@@ -155,7 +155,7 @@ def save_net(arrays: dict[str, np.ndarray], manifest: dict, folder: Path) -> Pat
     if manifest.get("format", FORMAT_DENSE) == FORMAT_DENSE and not manifest.get("quant"):
         arrays = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()}
     arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
-    arch = arch_for(manifest["game"])
+    arch = arch_for(manifest["game"], manifest.get("arch"))
     hidden = int(manifest["sizes"][1])
     sha = weights_sha256(arrays)
     full = {"format": FORMAT_DENSE, "quant": None, "parent": None, "training": {}, "metrics": {}, **manifest,
@@ -185,11 +185,14 @@ def read_net(path: Path) -> Net:
     path = Path(path)
     if not path.is_file():
         raise NetError(f"no net file {path}")
+    if not zipfile.is_zipfile(path):  # numpy would read it as a pickle and advise allow_pickle
+        raise NetError(f"{path.name}: not a net file (not a readable net file: a net is a .npz archive, this is not)")
     try:
         with np.load(path, allow_pickle=False) as data:
             contents = {k: data[k] for k in data.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
-        raise NetError(f"{path.name}: not a readable net file (truncated or corrupted?): {exc}") from None
+        reason = "an array holds Python objects" if "pickle" in str(exc) else str(exc)
+        raise NetError(f"{path.name}: not a readable net file (truncated or corrupted?): {reason}") from None
     if "manifest" not in contents:
         raise NetError(f"{path.name}: no manifest inside: not a searchprune net")
     try:
@@ -209,12 +212,12 @@ def read_net(path: Path) -> Net:
     if named and named.group(1) != sha[:12]:
         raise NetError(f"{path.name}: the file name says hash {named.group(1)} but the weights hash to {sha[:12]}")
     try:
-        arch = arch_for(manifest["game"])
+        arch = arch_for(manifest["game"], manifest["arch"])
     except ValueError as exc:
         raise NetError(f"{path.name}: {exc}") from None
     sizes = manifest["sizes"]
-    if (not isinstance(sizes, list) or len(sizes) != 4 or sizes[0] != arch.n_inputs or sizes[2] != HIDDEN2
-            or manifest["arch"] != arch.name or manifest["arch_hash"] != arch.hash(sizes[1])
+    if (not isinstance(sizes, list) or len(sizes) < 2 or not isinstance(sizes[1], int)
+            or sizes != arch.sizes(sizes[1]) or manifest["arch_hash"] != arch.hash(sizes[1])
             or manifest["kernel"] != arch.kernel):
         raise NetError(f"{path.name}: architecture {manifest['arch']} {sizes} (hash {manifest['arch_hash']}) "
                        f"is not the {arch.name} this version builds for {manifest['game']}")
@@ -241,11 +244,16 @@ def find_net(name_or_path: str | Path) -> Path:
     raise NetError(f"net name {text!r} is ambiguous: {', '.join(p.stem for p in matches[:4])}")
 
 
+def with_article(word: str) -> str:
+    """``word`` after "a" or "an", by its first letter: "a chess", "an othello"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 def load_net(name_or_path: str | Path, game: str | None = None) -> Net:
     """The checked net; with ``game``, refuse a net made for another game."""
     net = read_net(find_net(name_or_path))
     if game is not None and net.game != game:
-        raise NetError(f"{net.path.name} is a {net.game} net, not a {game} net")
+        raise NetError(f"{net.path.name} is {with_article(net.game)} net, not {with_article(game)} net")
     return net
 
 

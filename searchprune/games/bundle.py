@@ -52,6 +52,9 @@ class NetParts:
     #: ``module:function`` mapping ``[N, K]`` index rows (-1 padded) to those of the
     #: mirrored positions, where the game has a symmetry to augment training data with.
     mirror: str | None = None
+    #: Accumulators feeding the second layer: 1, the side to move's; 2, the side to
+    #: move's and the opponent's, concatenated (the second layer's fan-in is ``2 * hidden``).
+    perspectives: int = 1
 
 
 @dataclass(frozen=True)
@@ -100,11 +103,21 @@ class GameBundle:
     #: Openings file (one position a line, ``#`` comments), relative to the repository root.
     openings: str | None = None
 
+    #: Further net architectures the runtime loads for this game (a newer one, or an older
+    #: one whose shipped nets must keep loading); ``net`` is the one ``searchprune train``
+    #: builds. They share ``net``'s features.
+    other_nets: tuple[NetParts, ...] = ()
+
+    @property
+    def nets(self) -> tuple[NetParts, ...]:
+        """Every net architecture of the game, ``net`` first."""
+        return ((self.net,) if self.net else ()) + self.other_nets
+
     def paths(self) -> list[str]:
         """Every ``"package.module:attribute"`` the bundle names."""
         paths = [self.game, self.solver]
-        if self.net:
-            paths += [self.net.evaluator, self.net.features, self.net.mirror]
+        for net in self.nets:
+            paths += [net.evaluator, net.features, net.mirror]
         if self.data:
             paths += [self.data.labeller, self.data.position_text]
         return [p for p in paths if p is not None]

@@ -244,3 +244,30 @@ def _report(out: Path, history: list[dict]) -> None:
     figure.tight_layout()
     figure.savefig(out / "loss.png", dpi=100)
     plt.close(figure)
+
+
+#: The architecture of ``ChessNnue`` in the runtime (``searchprune.evaluation``).
+ARCH = "chess-dual"
+
+
+def model_arrays(model: ChessNnue) -> dict[str, np.ndarray]:
+    """Dense arrays in the store's layout: ``w1`` one row per feature, ``w2[32, 2 * width]``."""
+    def array(t: torch.Tensor) -> np.ndarray:
+        return t.detach().cpu().numpy().astype(np.float32)
+
+    return {"w1": np.ascontiguousarray(array(model.ft.weight)[:N_FEATURES]), "b1": array(model.ft_bias),
+            "w2": array(model.l2.weight), "b2": array(model.l2.bias), "w3": array(model.l3.weight).reshape(-1),
+            "b3": array(model.l3.bias)}
+
+
+def export(model: ChessNnue, folder: Path, *, training: dict | None = None, metrics: dict | None = None,
+           quant: str | None = None) -> Path:
+    """Write ``model`` as a net file of the ``chess-dual`` architecture into ``folder``."""
+    from searchprune.evaluation import formats
+    from searchprune.evaluation.arch import arch_for
+    from searchprune.evaluation.store import save_net
+
+    arrays = formats.encode(model_arrays(model), "dense", quant)
+    manifest = {"game": "chess", "arch": ARCH, "sizes": arch_for("chess", ARCH).sizes(model.width),
+                "training": training or {}, "metrics": metrics or {}, "format": "dense", "quant": quant}
+    return save_net(arrays, manifest, folder)
