@@ -124,9 +124,10 @@ class Teacher:
     def close(self) -> None:
         try:
             self._send("quit")
-            self.process.wait(timeout=2)
+            self.process.wait(timeout=10)
         except (OSError, subprocess.TimeoutExpired):
             self.process.kill()
+            self.process.wait()  # reaped, so its CPU time is counted (RUSAGE_CHILDREN)
 
 
 def play_game(teacher: Teacher, settings: dict, game_id: int) -> tuple[list[tuple[chess.Board, int]], int | None]:
@@ -144,6 +145,7 @@ def play_game(teacher: Teacher, settings: dict, game_id: int) -> tuple[list[tupl
     teacher.new_game()
     start, moves, recorded = board.fen(), [], []
     win_run = draw_run = 0
+    win_sign = False
     while True:
         outcome = board.outcome(claim_draw=False)
         if outcome is not None:
