@@ -9,6 +9,6 @@ Pascal Pons-style strong and weak solver for 7x6 Connect Four;
 The solver modules compile their kernels and load only when a solver is asked for.
 """
 
-from searchprune.solvers.base import SolveResult, Solver, SolverError, solvable_games, solver_class, solver_for
+from searchprune.solvers.base import SolveProgress, SolveResult, Solver, SolverError, solvable_games, solver_class, solver_for
 
-__all__ = ["SolveResult", "Solver", "SolverError", "solvable_games", "solver_class", "solver_for"]
+__all__ = ["SolveProgress", "SolveResult", "Solver", "SolverError", "solvable_games", "solver_class", "solver_for"]

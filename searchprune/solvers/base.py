@@ -12,12 +12,13 @@ Scores are the solver's own convention, from the side to move (Connect Four: Pon
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
 from searchprune.games.registry import load, names, solver_path
 
-__all__ = ["SolveResult", "Solver", "SolverError", "solver_class", "solver_for", "solvable_games"]
+__all__ = ["SolveProgress", "SolveResult", "Solver", "SolverError", "solver_class", "solver_for", "solvable_games"]
 
 
 class SolverError(ValueError):
@@ -41,6 +42,38 @@ class SolveResult:
     empties: int
     #: True when ``best_moves`` lists every optimal move, not just one.
     all_best: bool = False
+    #: Why the solve ended before proving its score: ``"interrupted"`` (``stop``), ``"time"``
+    #: or ``"nodes"`` (the limit); None for a finished solve. A stopped solve's ``score``
+    #: is only a lower bound on the exact score (in full units, also with ``weak``) and
+    #: ``best_moves`` the move that reaches it: empty when there is no bound yet, and
+    #: ``score`` is then the lowest possible.
+    stopped: str | None = None
+
+
+@dataclass(frozen=True)
+class SolveProgress:
+    """Where a running solve stands (``Solver.progress``, read from another thread)."""
+
+    nodes: int
+    seconds: float
+    #: The best root move found so far and its score, a lower bound on the exact score
+    #: (None until one root move is proven).
+    bound: int | None = None
+    move: int | None = None
+    #: An upper bound on the exact score so far, for solvers that narrow a window (None: none).
+    upper: int | None = None
+
+    def describe(self, move_name: Callable[[int], str] = str) -> str:
+        """One line: nodes, nodes/s, seconds and the bound so far (``move_name`` names a move)."""
+        rate = self.nodes / self.seconds / 1e6 if self.seconds > 0 else 0.0
+        if self.bound is None:
+            bound = "no bound yet"
+        elif self.upper is not None:
+            bound = f"score in [{self.bound:+d}, {self.upper:+d}]"
+        else:
+            best = f" (best so far {move_name(self.move)})" if self.move is not None else ""
+            bound = f"score >= {self.bound:+d}{best}"
+        return f"nodes {self.nodes:,}  {rate:.2f} M nodes/s  {self.seconds:.1f} s  {bound}"
 
 
 @runtime_checkable
@@ -61,13 +94,25 @@ class Solver(Protocol):
         """Empty the transposition table."""
         ...
 
-    def solve(self, state, *, weak: bool = False, all_best: bool = False) -> SolveResult:
+    def solve(self, state, *, weak: bool = False, all_best: bool = False, limit=None) -> SolveResult:
         """Solve ``state`` (left unchanged): the exact score, or with ``weak`` only its sign.
 
         ``all_best``: list every optimal move (a solver for which that is free always
-        does, and says so in ``SolveResult.all_best``). Raises ``GameError`` for a state
-        that is not an unfinished position of the solver's game. Does not ``reset``.
+        does, and says so in ``SolveResult.all_best``). ``limit``: a
+        ``searchprune.search.limits.Limit`` whose ``time`` and ``nodes`` stop the solve
+        early (``SolveResult.stopped``). Raises ``GameError`` for a state that is not an
+        unfinished position of the solver's game. Does not ``reset``.
         """
+        ...
+
+    def stop(self) -> None:
+        """Ask a running ``solve`` to stop soon (safe from another thread): it returns its
+        best so far with ``stopped="interrupted"``."""
+        ...
+
+    def progress(self) -> SolveProgress:
+        """Nodes, seconds and the best bound so far of the running (or last) solve; safe
+        to call from another thread."""
         ...
 
     @staticmethod

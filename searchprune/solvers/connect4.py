@@ -49,7 +49,9 @@ from searchprune.games.connect4 import (
     winning_cells,
 )
 from searchprune.evaluation.infer import connect4_forward_bits
-from searchprune.solvers.base import SolveResult, Solver
+from searchprune.search.limits import Limit
+from searchprune.solvers.base import SolveProgress, SolveResult, Solver
+from searchprune.solvers.limits import ABORTED, FIRST_FREE, NODES, STOP, arm, halted, stop_reason
 from searchprune.types import ONGOING
 
 _ONE = np.uint64(1)
@@ -147,8 +149,15 @@ class SolveContext(NamedTuple):
     params: np.ndarray
     #: Order by the net at nodes with fewer stones than this.
     net_until: np.int64
-    #: ``nodes[0]``: negamax calls so far.
+    #: ``nodes[0]``: negamax calls so far; then the limits (``searchprune.solvers.limits``)
+    #: and the bisection's bounds so far (``LOWER``, ``UPPER``).
     nodes: np.ndarray
+
+
+#: The bisection's bounds so far on the exact score, in the ``nodes`` array.
+LOWER = FIRST_FREE
+UPPER = FIRST_FREE + 1
+CONTROL = FIRST_FREE + 2
 
 
 @njit(**JIT)
@@ -172,6 +181,8 @@ def _negamax(ctx, current, mask, moves, alpha, beta):
     never overwrites a row still in use).
     """
     ctx.nodes[0] += 1
+    if halted(ctx.nodes):  # stopped (solvers.limits): the caller discards what comes back
+        return 0
 
     # possibleNonLosingMoves
     opp_win = winning_cells(current ^ mask, mask)
@@ -253,6 +264,8 @@ def _negamax(ctx, current, mask, moves, alpha, beta):
         n -= 1
         move = poss & column_mask(sort_buf[moves, n] & 7)
         score = -_negamax(ctx, child_current, mask | move, moves + 1, -beta, -alpha)
+        if ctx.nodes[ABORTED]:  # stopped: the score is meaningless and must not be stored
+            return 0
         if score >= beta:
             ctx.tt_keys[slot] = partial
             ctx.tt_vals[slot] = np.uint8(score + _LOWER_OFFSET)
@@ -296,7 +309,11 @@ def _solve(ctx, current, mask, moves, weak):
             med = _tdiv2(lo)
         elif med >= 0 and _tdiv2(hi) > med:
             med = _tdiv2(hi)
+        ctx.nodes[LOWER] = lo
+        ctx.nodes[UPPER] = hi
         r = _negamax(ctx, current, mask, moves, med, med + 1)
+        if ctx.nodes[ABORTED]:  # stopped: lo and hi (in ``nodes``) are the bounds so far
+            return lo
         if r <= med:
             hi = r
         else:
@@ -416,8 +433,9 @@ class Connect4Solver(Solver):
         self._params = np.zeros(1, dtype=np.float32)
         self._net_until = np.int64(0)
         self.net = None
-        self._nodes = np.zeros(1, dtype=np.int64)
+        self._nodes = np.zeros(CONTROL, dtype=np.int64)  # the node count, the limits, the bounds so far
         self._out = np.zeros(WIDTH, dtype=np.int64)
+        self._started = time.perf_counter()
 
         self.reset()
 
@@ -484,13 +502,27 @@ class Connect4Solver(Solver):
 
     # -- API ----------------------------------------------------------------------------
 
-    def score(self, state, *, weak: bool = False) -> tuple[int, int]:
+    def stop(self) -> None:
+        """Ask a running ``solve`` to stop soon; safe to call from another thread."""
+        self._nodes[STOP] = 1
+
+    def progress(self) -> SolveProgress:
+        """Nodes, seconds and the lower bound so far of the running (or last) solve."""
+        nodes = self._nodes
+        bounded = nodes[LOWER] < nodes[UPPER]  # before the first bisection step both are 0
+        return SolveProgress(nodes=int(nodes[NODES]), seconds=time.perf_counter() - self._started,
+                             bound=int(nodes[LOWER]) if bounded else None,
+                             upper=int(nodes[UPPER]) if bounded else None)
+
+    def score(self, state, *, weak: bool = False, limit: Limit | None = None) -> tuple[int, int]:
         """(score, nodes) of ``state``; no best-move analysis, no implicit ``reset()``.
 
-        For ``weak=True`` the score is -1, 0 or 1.
+        For ``weak=True`` the score is -1, 0 or 1. Stopped by ``limit`` or ``stop``
+        (``stop_reason(self._nodes)``), the score is the lower bound so far.
         """
         self._check(state)
-        self._nodes[0] = 0
+        arm(self._nodes, limit)
+        self._started = time.perf_counter()
         s = _solve_state(
             state,
             bool(weak),
@@ -505,18 +537,25 @@ class Connect4Solver(Solver):
             self._net_until,
             self._nodes,
         )
-        if weak:
+        if weak and not self._nodes[ABORTED]:
             s = (s > 0) - (s < 0)
         return int(s), int(self._nodes[0])
 
-    def solve(self, state, *, weak: bool = False, all_best: bool = True, best_moves: bool = True) -> SolveResult:
+    def solve(self, state, *, weak: bool = False, all_best: bool = True, best_moves: bool = True,
+              limit: Limit | None = None) -> SolveResult:
         """Score ``state`` and, unless ``best_moves=False``, list every optimal column.
 
         ``all_best`` is accepted for the ``Solver`` protocol: every optimal column is
-        always listed. Does not reset the table (see the class docstring).
+        always listed. ``limit`` (``time``, ``nodes``) or ``stop`` end it early
+        (``SolveResult.stopped``: the score is then the bisection's lower bound so far).
+        Does not reset the table (see the class docstring).
         """
         start = time.perf_counter()
-        s, _ = self.score(state, weak=weak)  # resets the node counter, not the table
+        s, _ = self.score(state, weak=weak, limit=limit)  # resets the node counter, not the table
+        if self._nodes[ABORTED]:
+            return SolveResult(score=s, best_moves=[], nodes=int(self._nodes[0]),
+                               seconds=time.perf_counter() - start, empties=CELLS - int(state[2]),
+                               stopped=stop_reason(self._nodes))
         best: list[int] = []
         if best_moves:
             n = _best_moves_state(
@@ -536,5 +575,7 @@ class Connect4Solver(Solver):
                 self._out,
             )
             best = sorted(int(c) for c in self._out[:n])
+        if self._nodes[ABORTED]:  # the score stands; the list of best columns is cut short
+            best, best_moves = best[:0], False
         return SolveResult(score=s, best_moves=best, nodes=int(self._nodes[0]), seconds=time.perf_counter() - start,
                            empties=CELLS - int(state[2]), all_best=best_moves)

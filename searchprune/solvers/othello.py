@@ -23,6 +23,11 @@ alpha-beta on the exact score; all but the root use null windows):
 
 A "node" is one call of a search function: every position visited, passes included,
 and each single-empty evaluation.
+
+Limits and the stop flag travel in the ``nodes`` array that counts the nodes
+(``searchprune.solvers.limits``): deep and PV nodes poll them, and once a solve is
+stopped every deep node returns at once, nothing more is stored in the table, and the
+root keeps its best move and score so far (a lower bound on the exact score).
 """
 
 from __future__ import annotations
@@ -46,7 +51,9 @@ from searchprune.games.othello import (
     potential_mobility,
 )
 from searchprune.hashing import mix
-from searchprune.solvers.base import SolveResult, Solver
+from searchprune.search.limits import Limit
+from searchprune.solvers.base import SolveProgress, SolveResult, Solver
+from searchprune.solvers.limits import ABORTED, FIRST_FREE, NODES, STOP, arm, halted, stop_reason
 
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
@@ -125,6 +132,13 @@ def _parity(empty: np.uint64) -> int:
     for q in range(4):
         parity |= (popcount(empty & QUADRANT_MASK[q]) & 1) << q
     return parity
+
+
+# -- the root's bound: this solver's slots of the ``nodes`` array (``solvers.limits``) ----
+ROOT_EMPTIES = FIRST_FREE  # empties of the root (-1: keep no root bound)
+ROOT_SCORE = FIRST_FREE + 1  # the best root move's score so far, a lower bound on the exact score
+ROOT_SQUARE = FIRST_FREE + 2  # that move (NO_SQUARE: none yet)
+CONTROL = FIRST_FREE + 3
 
 
 # -- the last empty square -----------------------------------------------------------
@@ -383,6 +397,8 @@ def _nws_deep(player: np.uint64, opponent: np.uint64, alpha: int, empties: int, 
     if empties <= SHALLOW:
         return _nws_shallow(player, opponent, alpha, empties, parity, nodes)
     nodes[0] += 1
+    if halted(nodes):
+        return 0
     beta = alpha + 1
 
     # stability cutoff: the opponent's stable discs cap our score
@@ -424,6 +440,8 @@ def _nws_deep(player: np.uint64, opponent: np.uint64, alpha: int, empties: int, 
         f = flips(player, opponent, square)
         score = -_nws_deep(opponent & ~f, player | f | bit, -beta, empties - 1, parity ^ QUADRANT_BIT[square],
                            keys, data, squares, scores, nodes)
+        if nodes[ABORTED]:  # stopped: the score is meaningless and must not be stored
+            return 0
         if score > best:
             best = score
             best_square = square
@@ -443,8 +461,14 @@ def _nws_deep(player: np.uint64, opponent: np.uint64, alpha: int, empties: int, 
 def _pvs(player: np.uint64, opponent: np.uint64, alpha: int, beta: int, empties: int, parity: int,
          keys: np.ndarray, data: np.ndarray, squares: np.ndarray, scores: np.ndarray, nodes: np.ndarray,
          best_out: np.ndarray) -> int:
-    """Fail-soft score in the window (alpha, beta); ``best_out[empties]`` gets the best square."""
+    """Fail-soft score in the window (alpha, beta); ``best_out[empties]`` gets the best square.
+
+    At the root (``nodes[ROOT_EMPTIES]`` empties) each better move's exact score is kept
+    in ``nodes[ROOT_SCORE]`` / ``nodes[ROOT_SQUARE]``: the best so far if the solve stops.
+    """
     nodes[0] += 1
+    if halted(nodes):
+        return 0
     moves = legal_moves(player, opponent)
     if moves == 0:
         if legal_moves(opponent, player) == 0:
@@ -482,9 +506,14 @@ def _pvs(player: np.uint64, opponent: np.uint64, alpha: int, beta: int, empties:
             if lo < score < beta:
                 score = -_pvs(next_player, next_opponent, -beta, -score, empties - 1, next_parity, keys, data,
                               squares, scores, nodes, best_out)
+        if nodes[ABORTED]:  # stopped: the score is meaningless and must not be stored
+            return 0
         if score > best:
             best = score
             best_square = square
+            if empties == nodes[ROOT_EMPTIES] and score > alpha:  # exact, or a fail-high's bound
+                nodes[ROOT_SCORE] = score
+                nodes[ROOT_SQUARE] = square
             if score >= beta:
                 break
     best_out[empties] = best_square
@@ -551,8 +580,9 @@ class OthelloSolver(Solver):
         self.keys.fill(0)  # touch the pages now, not inside a timed solve
         self._squares = np.zeros((65, 40), dtype=np.int64)  # per-empties move lists
         self._scores = np.zeros((65, 40), dtype=np.int64)
-        self._nodes = np.zeros(1, dtype=np.int64)
+        self._nodes = np.zeros(CONTROL, dtype=np.int64)  # the node count and the limits (CONTROL slots)
         self._best = np.zeros(65, dtype=np.int64)
+        self._started = time.perf_counter()
 
     def reset(self) -> None:
         """Empty the transposition table."""
@@ -585,16 +615,50 @@ class OthelloSolver(Solver):
         if not legal_moves(state[PLAYER], state[OPPONENT]) and not legal_moves(state[OPPONENT], state[PLAYER]):
             raise GameError("cannot solve a finished Othello game: neither side can move")
 
-    def solve(self, state, *, weak: bool = False, all_best: bool = False) -> SolveResult:
-        """Solve ``state``: the exact score, or with ``weak=True`` only win (1), draw (0) or loss (-1)."""
+    def stop(self) -> None:
+        """Ask a running ``solve`` to stop soon; safe to call from another thread."""
+        self._nodes[STOP] = 1
+
+    def progress(self) -> SolveProgress:
+        """Nodes, seconds and the best root bound so far of the running (or last) solve."""
+        nodes = self._nodes
+        square = int(nodes[ROOT_SQUARE])
+        found = square != NO_SQUARE and nodes[ROOT_EMPTIES] >= 0
+        return SolveProgress(nodes=int(nodes[NODES]), seconds=time.perf_counter() - self._started,
+                             bound=int(nodes[ROOT_SCORE]) if found else None, move=square if found else None)
+
+    def _arm(self, limit: Limit | None, root_empties: int) -> None:
+        """Clear the count and the flags and set the limits for one solve."""
+        arm(self._nodes, limit)
+        self._nodes[ROOT_EMPTIES] = root_empties
+        self._nodes[ROOT_SQUARE] = NO_SQUARE
+        self._started = time.perf_counter()
+
+    def _stopped(self, start: float, empties: int) -> SolveResult:
+        """The result of a solve that a limit or ``stop`` ended: the best root bound so far."""
+        progress = self.progress()
+        reason = stop_reason(self._nodes)
+        return SolveResult(score=-SCORE_MAX if progress.bound is None else progress.bound,
+                           best_moves=[] if progress.move is None else [progress.move], nodes=progress.nodes,
+                           seconds=time.perf_counter() - start, empties=empties, stopped=reason)
+
+    def solve(self, state, *, weak: bool = False, all_best: bool = False, limit: Limit | None = None) -> SolveResult:
+        """Solve ``state``: the exact score, or with ``weak=True`` only win (1), draw (0) or loss (-1).
+
+        ``limit`` (``time``, ``nodes``) or ``stop`` end it early: see ``SolveResult.stopped``.
+        """
         self._check(state)
         start = time.perf_counter()
         player, opponent = state[PLAYER], state[OPPONENT]
-        self._nodes[0] = 0
+        empties = 64 - bin(int(player) | int(opponent)).count("1")
+        # A root that must pass is searched from the opponent's side at the same empties:
+        # keep no root bound there.
+        self._arm(limit, empties if legal_moves(player, opponent) else -1)
         alpha, beta = (-1, 1) if weak else (-SCORE_MAX, SCORE_MAX)
         args = (self.keys, self.data, self._squares, self._scores, self._nodes)
         score = int(_solve(player, opponent, alpha, beta, *args, self._best))
-        empties = 64 - bin(int(player) | int(opponent)).count("1")
+        if self._nodes[ABORTED]:
+            return self._stopped(start, empties)
         best = [int(self._best[empties])]
         if weak:
             score = (score > 0) - (score < 0)
@@ -604,7 +668,11 @@ class OthelloSolver(Solver):
             moves = int(legal_moves(player, opponent))
             for square in range(64):
                 if moves >> square & 1 and square != best[0]:
-                    if _move_reaches(player, opponent, square, threshold, *args):
+                    reaches = _move_reaches(player, opponent, square, threshold, *args)
+                    if self._nodes[ABORTED]:  # the score stands (exact); the list of best moves is cut short
+                        all_best = False
+                        break
+                    if reaches:
                         best.append(square)
             best.sort()
         return SolveResult(score=score, best_moves=best, nodes=int(self._nodes[0]),

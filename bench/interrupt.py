@@ -1,0 +1,220 @@
+"""Ctrl-C and start-up latency of the commands, measured on real subprocesses.
+
+Three tables:
+
+1. Ctrl-C to exit: each command is started, left to work (a search, a solve, a game
+   whose engine thinks, a UCI ``go infinite``), sent SIGINT, and timed until it exits;
+   the exit code and the line it must print are checked. Target: under 0.5 s.
+2. ``go movetime 100`` after ``readyok``: seconds from sending the ``go`` to its
+   ``bestmove``. Target: within 150 ms.
+3. A cold UCI start (fresh ``NUMBA_CACHE_DIR`` and ``SEARCHPRUNE_CACHE_DIR``): seconds from
+   launching ``searchprune uci`` to ``uciok``, to ``readyok``, to the first ``bestmove`` of
+   ``go movetime 100``, and to the first ``go movetime 100`` answered by the compiled
+   search (an ``info depth`` line) rather than by the quick move a still-compiling
+   engine answers with.
+
+The kernels are compiled (or loaded) first with ``searchprune warmup``, so that tables 1
+and 2 measure searches, not compiles.
+
+    python bench/interrupt.py [--runs 5] [--cold-runs 1] [--out bench/results/interrupt.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pty
+import queue
+import select
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+CLI = [sys.executable, "-m", "searchprune.cli"]
+TARGET_EXIT_S = 0.5
+TARGET_GO_S = 0.150
+
+
+class Proc:
+    """A subprocess whose stdout lines a thread queues with their arrival time."""
+
+    def __init__(self, args: list[str], env: dict | None = None, cwd: str | None = None,
+                 terminal: bool = False) -> None:
+        """``terminal``: stderr is a pty (progress lines show), read by ``until_stderr``."""
+        self.started = time.perf_counter()
+        self.controller, pty_end = pty.openpty() if terminal else (None, subprocess.DEVNULL)
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=pty_end,
+                                     text=True, bufsize=1, env=env, cwd=cwd)
+        if terminal:
+            os.close(pty_end)
+        self.lines: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def until_stderr(self, pattern: bytes, timeout: float = 300) -> None:
+        """Wait until the terminal on stderr has shown ``pattern``."""
+        seen = b""
+        deadline = time.monotonic() + timeout
+        while pattern not in seen:
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError(f"no {pattern!r} on stderr")
+            if select.select([self.controller], [], [], 0.2)[0]:
+                seen += os.read(self.controller, 4096)
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put((time.perf_counter(), line.rstrip("\n")))
+        self.lines.put((time.perf_counter(), None))
+
+    def send(self, text: str) -> float:
+        self.proc.stdin.write(text)
+        self.proc.stdin.flush()
+        return time.perf_counter()
+
+    def until(self, pattern: str, timeout: float = 300) -> tuple[float, str]:
+        deadline = time.monotonic() + timeout
+        while True:
+            at, line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            if line is None:
+                raise RuntimeError(f"exited before {pattern!r}")
+            if pattern in line:
+                return at, line
+
+    def interrupt(self) -> tuple[float, int, list[str]]:
+        start = time.perf_counter()
+        self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(timeout=60)
+        elapsed = time.perf_counter() - start
+        rest = []
+        while True:
+            _, line = self.lines.get(timeout=10)
+            if line is None:
+                return elapsed, code, rest
+            rest.append(line)
+
+
+# Each case: (name, command, stdin, the line to wait for before SIGINT, extra wait, a line it must print);
+# a wait-for of None waits for the solve's first progress line on a terminal.
+CASES = [
+    ("analyse chess --time 120", ["analyse", "chess", "--time", "120"], None, "depth   4", 0.0,
+     "interrupted after depth"),
+    ("solve othello f5d6c3 (57 empties)", ["solve", "othello", "f5d6c3"], None, None, 0.5, "stopped (interrupted)"),
+    ("solve connect4 4", ["solve", "connect4", "4"], None, None, 0.5, "stopped (interrupted)"),
+    ("play chess, engine thinking (--time 60)", ["play", "chess", "--time", "60", "--no-color"], "e4\n",
+     "Black to move", 1.0, "Resume with"),
+    ("play chess, at the prompt", ["play", "chess", "--depth", "1", "--no-color"], "d4\n", "Engine plays", 0.5,
+     "Resume with"),
+    ("uci, go infinite", ["uci"], "isready\nposition startpos\ngo infinite\n", "info depth 4", 0.0, "bestmove"),
+]
+
+
+def ctrl_c_rows(runs: int, folder: str) -> list[str]:
+    rows = []
+    for name, args, stdin, wait_for, extra, expected in CASES:
+        times, codes, printed = [], set(), True
+        for _ in range(runs):
+            proc = Proc(CLI + args + (["--pgn", f"{folder}/game.pgn"] if args[0] == "play" else []), cwd=folder,
+                        terminal=wait_for is None)
+            if stdin:
+                proc.send(stdin)
+            if wait_for:
+                proc.until(wait_for)
+            else:
+                proc.until_stderr(b"M nodes/s")
+            time.sleep(extra)
+            elapsed, code, rest = proc.interrupt()
+            times.append(elapsed)
+            codes.add(code)
+            printed &= any(expected in line for line in rest)
+        rows.append(f"| {name} | {runs} | {statistics.median(times):.3f} | {max(times):.3f} | "
+                    f"{', '.join(map(str, sorted(codes)))} | {'yes' if printed else 'NO'} |")
+    return rows
+
+
+def go_latency(repeats: int) -> list[float]:
+    proc = Proc(CLI + ["uci"])
+    proc.send("isready\n")
+    proc.until("readyok")
+    proc.send("position startpos moves e2e4 e7e5\n")
+    latencies = []
+    for _ in range(repeats):
+        sent = proc.send("go movetime 100\n")
+        at, _ = proc.until("bestmove")
+        latencies.append(at - sent)
+    proc.send("quit\n")
+    proc.proc.wait(timeout=30)
+    return latencies
+
+
+def cold_start() -> dict[str, float]:
+    """Seconds from launch to each milestone of a cold UCI start."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, NUMBA_CACHE_DIR=f"{tmp}/numba", SEARCHPRUNE_CACHE_DIR=f"{tmp}/sp")
+        proc = Proc(CLI + ["uci"], env=env)
+        t0 = proc.started
+        proc.send("uci\n")
+        uciok, _ = proc.until("uciok")
+        proc.send("ucinewgame\nisready\n")
+        readyok, _ = proc.until("readyok")
+        proc.send("position startpos\ngo movetime 100\n")
+        first, _ = proc.until("bestmove")
+        searched = None
+        while searched is None:
+            proc.send("go movetime 100\n")
+            saw_depth = False
+            while True:
+                at, line = proc.until("")
+                saw_depth |= line.startswith("info depth")
+                if line.startswith("bestmove"):
+                    break
+            if saw_depth:
+                searched = at
+            else:
+                time.sleep(0.2)
+        proc.send("quit\n")
+        proc.proc.wait(timeout=60)
+        return {"uciok": uciok - t0, "readyok": readyok - t0, "first bestmove": first - t0,
+                "first searched bestmove": searched - t0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--go-repeats", type=int, default=20)
+    parser.add_argument("--cold-runs", type=int, default=1)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    subprocess.run(CLI + ["warmup", "chess", "othello", "connect4"], check=True, capture_output=True)
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as folder:
+        rows = ctrl_c_rows(args.runs, folder)
+    latencies = go_latency(args.go_repeats)
+    colds = [cold_start() for _ in range(args.cold_runs)]
+    load_after = os.getloadavg()
+    lines = ["## Ctrl-C to exit", "",
+             "| command | runs | median s | max s | exit codes | printed its best so far / resume line |",
+             "|---|---|---|---|---|---|", *rows, "", f"Target: under {TARGET_EXIT_S} s.", "",
+             "## `go movetime 100` after `readyok`", "",
+             "| repeats | median ms | max ms | over 150 ms |", "|---|---|---|---|",
+             (f"| {len(latencies)} | {statistics.median(latencies) * 1000:.0f} | {max(latencies) * 1000:.0f} | "
+              f"{sum(latency > TARGET_GO_S for latency in latencies)} |"), "",
+             "## Cold UCI start (fresh caches), seconds from launch", "",
+             "| run | uciok | readyok | first bestmove | first searched bestmove |", "|---|---|---|---|---|"]
+    for index, cold in enumerate(colds, 1):
+        lines.append(f"| {index} | " + " | ".join(f"{value:.2f}" for value in cold.values()) + " |")
+    table = "\n".join(lines)
+    print(table)
+    if args.out:
+        header = (f"# Interruption and start-up latency\n\nCommand: `python bench/interrupt.py --runs {args.runs} "
+                  f"--go-repeats {args.go_repeats} --cold-runs {args.cold_runs} --out {args.out}` "
+                  f"({time.strftime('%Y-%m-%d')}; {os.cpu_count()} CPUs; load average "
+                  f"{load_before[0]:.1f} before, {load_after[0]:.1f} after).\n\n")
+        args.out.write_text(header + table + "\n")
+
+
+if __name__ == "__main__":
+    main()
