@@ -7,9 +7,11 @@ once (``searchprune warmup chess``) so that later engines load it from the disk 
 from __future__ import annotations
 
 import io
+import os
 import queue
 import random
 import re
+import statistics
 import subprocess
 import sys
 import threading
@@ -19,9 +21,10 @@ import chess
 import chess.engine
 import pytest
 
+from searchprune.engines.strength import ELO_MAX, ELO_MIN, Strength
 from searchprune.engines.timing import MAX_CLOCK_SHARE, OVERHEAD_MS, time_budget_ms
-from searchprune.engines.uci import UciServer, parse_go, score_text
-from searchprune.search.limits import Limit
+from searchprune.engines.uci import UciServer, parse_go, read_go, score_text
+from searchprune.search.limits import Limit, SearchInfo
 from searchprune.types import MATE
 
 ENGINE = [sys.executable, "-m", "searchprune.cli", "uci"]
@@ -31,7 +34,7 @@ START_TIMEOUT = 120
 TIMEOUT = 30
 #: White mates in two, only by 1. Re8+ Rxe8 2. Rxe8#.
 MATE_IN_2 = "r5k1/5ppp/8/8/8/8/4RPPP/4R1K1 w - - 0 1"
-BESTMOVE = re.compile(r"bestmove (0000|[a-h][1-8][a-h][1-8][qrbn]?)")
+BESTMOVE = re.compile(r"bestmove (\(none\)|[a-h][1-8][a-h][1-8][qrbn]?)")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -128,6 +131,22 @@ def test_parse_go_limits():
     assert parse_go([], True) == (Limit(), True)
 
 
+def test_strength_levels_weaken_with_lower_elo():
+    weak, strong = Strength(ELO_MIN), Strength(ELO_MAX)
+    assert weak.depth < strong.depth and weak.nodes < strong.nodes and weak.temperature > strong.temperature
+    assert weak.limit(Limit(time=1.0)) == Limit(depth=weak.depth, nodes=weak.nodes, time=1.0)
+    with pytest.raises(ValueError):
+        Strength(ELO_MIN - 1)
+    lines = [SearchInfo(depth=3, seldepth=3, score=score, nodes=1, time=0.1, pv=[move])
+             for move, score in ((1, 50), (2, 30), (3, -400))]
+    rng = random.Random(7)
+    weak_picks = [weak.choose(lines, rng).pv[0] for _ in range(400)]
+    strong_picks = [strong.choose(lines, rng).pv[0] for _ in range(400)]
+    assert strong_picks.count(1) > 390 and 0 < weak_picks.count(3) < weak_picks.count(2) < weak_picks.count(1)
+    mate = [SearchInfo(depth=3, seldepth=3, score=MATE - 3, nodes=1, time=0.1, pv=[9])] + lines
+    assert all(weak.choose(mate, rng).pv == [9] for _ in range(50))
+
+
 def test_mate_scores_are_in_moves():
     assert score_text(37) == "cp 37"
     assert score_text(MATE - 1) == "mate 1"
@@ -217,9 +236,9 @@ def test_being_mated_is_a_negative_mate(engine):
     assert info["score"].relative == chess.engine.Mate(-1)
 
 
-def test_no_legal_move_is_bestmove_0000(engine):
+def test_no_legal_move_is_bestmove_none(engine):
     board = chess.Board("7k/6Q1/6K1/8/8/8/8/8 b - - 0 1")  # checkmated
-    assert not engine.play(board, chess.engine.Limit(depth=2)).move  # python-chess reads 0000 as the null move
+    assert engine.play(board, chess.engine.Limit(depth=2)).move is None  # python-chess reads (none) as None
 
 
 @pytest.mark.parametrize("fen, moves", [
@@ -240,6 +259,81 @@ def test_configure_hash_and_switches(engine):
     board = chess.Board()
     assert engine.play(board, chess.engine.Limit(depth=3)).move in board.legal_moves
     engine.configure({"Hash": 16, "NullMove": True, "Quiescence": True})
+
+
+def test_multipv_gives_distinct_lines_with_sound_scores(engine):
+    board = chess.Board("r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3")
+    infos = engine.analyse(board, chess.engine.Limit(depth=5), multipv=3)
+    assert [info["multipv"] for info in infos] == [1, 2, 3]
+    firsts = [info["pv"][0] for info in infos]
+    assert len(set(firsts)) == 3 and all(move in board.legal_moves for move in firsts)
+    scores = [info["score"].relative.score() for info in infos]
+    assert scores == sorted(scores, reverse=True) and all(abs(score) < 300 for score in scores)
+    single = engine.analyse(board, chess.engine.Limit(depth=5))
+    assert single["score"].relative.score() == pytest.approx(scores[0], abs=60)
+    mate = engine.analyse(chess.Board(MATE_IN_2), chess.engine.Limit(depth=5), multipv=2)
+    assert mate[0]["score"].relative == chess.engine.Mate(2) and mate[0]["pv"][0] == chess.Move.from_uci("e2e8")
+    assert mate[1]["score"].relative.score() is not None  # the other moves do not mate
+
+
+def test_searchmoves_restricts_the_root(engine):
+    board = chess.Board(MATE_IN_2)
+    allowed = [chess.Move.from_uci("h2h3"), chess.Move.from_uci("g2g4")]
+    result = engine.play(board, chess.engine.Limit(depth=4), root_moves=allowed)
+    assert result.move in allowed
+
+
+def test_go_mate_finds_the_mate(engine):
+    board = chess.Board(MATE_IN_2)
+    info = engine.analyse(board, chess.engine.Limit(mate=2))
+    assert info["score"].relative == chess.engine.Mate(2) and info["depth"] <= 3
+    assert info["pv"][0] == chess.Move.from_uci("e2e8")
+
+
+def test_gui_options_are_offered_and_accepted(engine):
+    options = engine.options
+    assert options["MultiPV"].type == "spin" and options["MultiPV"].default == 1
+    assert options["Threads"].min == options["Threads"].max == 1
+    assert options["Move Overhead"].type == "spin" and options["Clear Hash"].type == "button"
+    assert options["UCI_LimitStrength"].type == "check" and options["UCI_Elo"].type == "spin"
+    assert options["Ponder"].type == "check"
+    engine.configure({"Move Overhead": 200, "Threads": 1, "Clear Hash": None})
+    board = chess.Board()
+    assert engine.play(board, chess.engine.Limit(depth=2)).move in board.legal_moves
+    engine.configure({"Move Overhead": 50})
+
+
+def test_move_overhead_is_kept_back():
+    assert read_go(["movetime", "1000"], True, overhead_ms=300).limit.time == pytest.approx(0.7)
+    assert read_go(["wtime", "60000"], True, overhead_ms=0).limit.time == pytest.approx(2.0)
+    assert read_go(["mate", "3"], True).limit == Limit(depth=5)
+    go = read_go(["searchmoves", "e2e4", "d2d4", "depth", "3", "ponder"], True)
+    assert go.searchmoves == ("e2e4", "d2d4") and go.ponder and go.limit == Limit(depth=3)
+
+
+def test_ponder_then_ponderhit_through_python_chess(engine):
+    """python-chess ponders on the expected reply and sends ponderhit when it comes."""
+    board = chess.Board()
+    game = object()
+    first = engine.play(board, chess.engine.Limit(time=0.2), ponder=True, game=game)
+    assert first.ponder is not None
+    board.push(first.move)
+    board.push(first.ponder)
+    start = time.perf_counter()
+    second = engine.play(board, chess.engine.Limit(time=0.2), ponder=True, game=game)  # sends ponderhit
+    assert second.move in board.legal_moves and time.perf_counter() - start < 2.0
+    board.push(second.move)
+    assert engine.play(board, chess.engine.Limit(depth=2)).move in board.legal_moves  # stops the ponder
+
+
+def test_limited_strength_plays_legal_and_varied_moves():
+    with chess.engine.SimpleEngine.popen_uci(ENGINE, timeout=START_TIMEOUT) as weak:
+        weak.configure({"UCI_LimitStrength": True, "UCI_Elo": 800})
+        board = chess.Board("r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3")
+        moves = {weak.play(board, chess.engine.Limit(time=0.1)).move for _ in range(12)}
+        assert moves <= set(board.legal_moves) and len(moves) >= 2
+        weak.configure({"UCI_Elo": 2400})  # a forced mate is always taken
+        assert weak.play(chess.Board(MATE_IN_2), chess.engine.Limit(time=0.3)).move == chess.Move.from_uci("e2e8")
 
 
 # -- raw protocol -------------------------------------------------------------------------
@@ -303,7 +397,7 @@ def test_new_position_stops_the_search_first(raw):
 def test_bad_input_gets_one_error_line_and_keeps_the_position(raw):
     raw.send(f"position fen {MATE_IN_2}")
     for command in (f"position fen {MATE_IN_2} moves e2e8 g8h8", "position startpos moves e2e4 0000",
-                    "position fen 8/8/8 w", "position fen", "flip", "setoption name Ponder value true",
+                    "position fen 8/8/8 w", "position fen", "flip", "setoption name Ponder value perhaps",
                     "position fen 4k3/8/8/8/8/8/4P3/4K3 w - - 0 99999999999999999999",
                     "setoption name Hash value lots", "setoption name LMR value perhaps"):
         raw.send(command)
@@ -311,6 +405,40 @@ def test_bad_input_gets_one_error_line_and_keeps_the_position(raw):
         assert len(lines) == 2 and lines[0].startswith("info string error: "), (command, lines)
     raw.send("go depth 3")
     assert bestmoves(raw.until(lambda line: line.startswith("bestmove"))) == ["bestmove e2e8"]
+
+
+def test_ponder_waits_for_ponderhit_then_keeps_its_clock(raw):
+    raw.send("setoption name Ponder value true")
+    raw.send("position startpos moves e2e4 e7e5")
+    raw.send("go ponder wtime 3000 btime 3000")
+    raw.until(lambda line: line.startswith("info depth 3"))
+    time.sleep(0.5)
+    assert not bestmoves(raw.pending()), "go ponder answered before ponderhit"
+    raw.send("ponderhit")
+    start = time.monotonic()
+    (best,) = bestmoves(raw.until(lambda line: line.startswith("bestmove")))
+    assert time.monotonic() - start < 1.0  # 3 s / 30 moves, less the overhead
+    words = best.split()
+    assert len(words) == 4 and words[2] == "ponder"
+    raw.send("go ponder depth 30")
+    raw.until(lambda line: line.startswith("info depth 2"))
+    raw.send("stop")  # the opponent played another move: bestmove at once
+    assert len(bestmoves(raw.ready())) == 1
+    assert raw.quit() == 0
+
+
+def test_mated_and_stalemated_answer_bestmove_none_and_bad_options_one_line(raw):
+    for fen in ("7k/6Q1/6K1/8/8/8/8/8 b - - 0 1", "7k/5Q2/6K1/8/8/8/8/8 b - - 0 1"):
+        raw.send(f"position fen {fen}")
+        raw.send("go depth 3")
+        assert bestmoves(raw.until(lambda line: line.startswith("bestmove"))) == ["bestmove (none)"]
+    for command in ("setoption name Threads value 4", "setoption name MultiPV value 0",
+                    "setoption name UCI_Elo value 100", "setoption name Move Overhead value -1",
+                    "go searchmoves e2e4"):
+        raw.send(command)
+        lines = raw.ready()
+        assert lines[0].startswith("info string error: "), (command, lines)
+    assert raw.quit() == 0
 
 
 def test_end_of_input_stops_the_search_and_exits(raw):
@@ -378,7 +506,7 @@ def _go(rng: random.Random) -> tuple[str, bool]:
             f"go wtime {rng.randrange(-50, 3000)} btime {rng.randrange(-50, 3000)} winc 10 binc 10",
             f"go btime 500 wtime 500 movestogo {rng.randrange(1, 40)}", "go depth 2 movetime 30"]
     bad = ["go depth", "go depth x", "go nodes 0", "go nodes -5", "go movetime 1e3", "go wtime",
-           "go searchmoves e2e4", "go depth 2 ponder", "go movestogo 0 wtime 100", "go 12",
+           "go searchmoves", "go mate 0", "go movestogo 0 wtime 100", "go 12",
            f"go nodes {10**30}", f"go movetime {10**20}"]
     if rng.random() < 0.75:
         return rng.choice(good), False
@@ -391,7 +519,7 @@ def _noise(rng: random.Random) -> tuple[str, bool]:
     options = [(f"#{words}", True), (f"{rng.randrange(10**6)}", True), ("", False), ("stop", False),
                ("ucinewgame", False), ("setoption name Hash value 4", False),
                ("setoption name Hash value 0", True), ("setoption name Futility value false", False),
-               ("setoption name Futility value on", True), ("setoption name Ponder value true", True),
+               ("setoption name Futility value on", True), ("setoption name Ponder value yes", True),
                ("setoption", True), ("debug on", False), (f"isready {words}", False)]
     return rng.choice(options)
 
@@ -438,6 +566,49 @@ def test_fuzzed_command_stream():
         if any(board.legal_moves):
             assert chess.Move.from_uci(move) in board.legal_moves, (board.fen(), move)
         else:
-            assert move == "0000", board.fen()
+            assert move == "(none)", board.fen()
     assert sum(line.startswith("info string error: ") for line in lines) == errors
     assert all(line.startswith(("info ", "bestmove ", "readyok")) for line in lines), lines
+
+
+# -- start-up and latency -----------------------------------------------------------------
+def test_go_movetime_100_answers_within_150_ms_after_readyok(raw):
+    raw.send("position startpos moves e2e4 e7e5")
+    latencies = []
+    for _ in range(10):
+        start = time.perf_counter()
+        raw.send("go movetime 100")
+        raw.until(lambda line: line.startswith("bestmove"))
+        latencies.append(time.perf_counter() - start)
+    # The median: a shared test machine may deschedule the process now and then.
+    assert statistics.median(latencies) < 0.150, latencies
+    assert raw.quit() == 0
+
+
+def test_cold_cache_engine_moves_within_python_chess_default_timeouts(tmp_path):
+    """A fresh NUMBA_CACHE_DIR and SEARCHPRUNE_CACHE_DIR (everything compiles) and
+    python-chess's default timeouts (10 s to start, 10 s + the move's time to play): the
+    engine answers readyok and its first move in time, from the search if the compile is
+    done, else from the quick move it plays while compiling."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"), SEARCHPRUNE_CACHE_DIR=str(tmp_path / "sp"))
+    start = time.perf_counter()
+    client = chess.engine.SimpleEngine.popen_uci(ENGINE, env=env)
+    try:
+        board = chess.Board()
+        result = client.play(board, chess.engine.Limit(time=0.1))
+        assert result.move in board.legal_moves
+        assert time.perf_counter() - start < 20  # within the two default timeouts
+    finally:
+        client.quit()
+
+
+
+def test_quick_move_while_compiling_takes_a_mate_or_the_best_capture():
+    """What a cold engine plays when a timed go comes before its search has compiled."""
+    from searchprune.engines.uci import quick_move
+
+    assert quick_move(chess.Board("6k1/5ppp/8/8/8/8/5PPP/R5K1 w - - 0 1")) == "a1a8"  # mate in one
+    assert quick_move(chess.Board("4k3/8/8/3q4/4P3/8/8/4K3 w - - 0 1")) == "e4d5"  # pawn takes queen
+    assert quick_move(chess.Board("7k/6Q1/6K1/8/8/8/8/8 b - - 0 1")) == "(none)"  # mated
+    board = chess.Board()
+    assert chess.Move.from_uci(quick_move(board)) in board.legal_moves

@@ -10,13 +10,16 @@ import click
 
 from searchprune.cli.options import (
     ALGORITHM_CHOICE,
+    PositionalDashes,
     game_or_usage,
+    hash_option,
     limit_or_usage,
     net_option,
     net_or_usage,
 )
 from searchprune.engines.uci import HASH_DEFAULT_MB, HASH_MAX_MB, HASH_MIN_MB
 from searchprune.games import GameError, get_game, names
+from searchprune.search.interrupt import exit_interrupted
 
 
 @click.command("games")
@@ -39,22 +42,30 @@ def games_cmd(as_json: bool) -> None:
 @click.option("--depth", type=int, help="Engine strength: search depth in plies.")
 @click.option("--time", "seconds", type=float, help="Engine strength: seconds per move (default 1).")
 @click.option("--algorithm", type=ALGORITHM_CHOICE, default="negascout", show_default=True)
-@click.option("--hash", "tt_mb", type=float, default=16, show_default=True, help="Transposition table MiB.")
-@click.option("--position", default="", help="Start from this position (the game's notation: 4453, a FEN...).")
+@hash_option()
+@click.option("--position", default="",
+              help="Start from this position (the game's notation: 4453, a FEN...), or chess: resume the game "
+                   "in a .pgn file with its moves.")
 @click.option("--color/--no-color", default=None, help="Colour the board (default: when stdout is a terminal).")
 @click.option("--pgn", "record_path", type=click.Path(dir_okay=False),
               help="Chess: save the game here (default: searchprune-chess-<time>.pgn in this folder).")
+@click.option("--tc", "time_control",
+              help="A clock for each side: 5+3 (minutes + seconds a move), 40/300 (moves/seconds), 300 (seconds). "
+                   "The engine spends its own clock; yours runs from the prompt until your move; "
+                   "a fallen flag loses.")
 @net_option(" instead of the hand-written evaluation")
 def play(game_name: str, side: str, depth: int | None, seconds: float | None, algorithm: str, tt_mb: float,
-         position: str, color: bool | None, record_path: str | None, net_name: str | None) -> None:
-    """Play GAME against the engine in the terminal (moves may come from stdin)."""
+         position: str, color: bool | None, record_path: str | None, time_control: str | None,
+         net_name: str | None) -> None:
+    """Play GAME against the engine in the terminal (moves may come from stdin).
+
+    Commands at the prompt: a move, hint, undo, moves, flip, save [file], quit. Ctrl-C
+    leaves as quit does (the game saved, the resume line printed) and exits 130.
+    """
     from searchprune.play import PlayOptions, PlaySession
 
     game = game_or_usage(game_name)
-    try:
-        state = game.parse_position(position)
-    except GameError as error:
-        raise click.UsageError(str(error)) from None
+    state, moves = _play_start(game, position)
     options = PlayOptions(
         human_side=0 if side == "first" else 1,
         limit=limit_or_usage(depth, seconds),
@@ -63,11 +74,40 @@ def play(game_name: str, side: str, depth: int | None, seconds: float | None, al
         color=sys.stdout.isatty() if color is None else color,
         record_path=record_path,
         net=net_or_usage(net_name, game_name),
+        time_control=_time_control_or_usage(time_control, seconds),
     )
-    PlaySession(game, options, sys.stdin, sys.stdout, state).run()
+    session = PlaySession(game, options, sys.stdin, sys.stdout, state, moves)
+    session.run()
+    if session.interrupted:  # Ctrl-C: the game is saved and the resume line printed
+        exit_interrupted()
 
 
-@click.command()
+def _play_start(game, position: str) -> tuple:
+    """``(state, moves)`` for ``play --position``: a position, or a game record resumed."""
+    from searchprune.play import load_record
+
+    try:
+        if position.lower().endswith(".pgn"):
+            return load_record(game, position)
+        return game.parse_position(position), []
+    except GameError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _time_control_or_usage(text: str | None, seconds: float | None):
+    if text is None:
+        return None
+    from searchprune.engines.clock import TimeControl
+
+    if seconds is not None:
+        raise click.UsageError("give --tc or --time, not both: with a clock the engine spends its own time")
+    try:
+        return TimeControl.parse(text)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+
+@click.command(cls=PositionalDashes)
 @click.argument("game_name", metavar="GAME")
 @click.argument("positions", nargs=-1)
 @click.option("--file", "files", type=click.File("r"), multiple=True,
@@ -81,9 +121,19 @@ def play(game_name: str, side: str, depth: int | None, seconds: float | None, al
 @net_option(" to order moves (connect4; the scores stay exact, node counts change)")
 @click.option("--net-plies", type=click.IntRange(0, 42), default=14, show_default=True,
               help="With --net: order by the net at nodes with fewer stones than this.")
+@click.option("--time", "seconds", type=click.FloatRange(0, min_open=True),
+              help="Stop each position after this many seconds and print the bound so far.")
+@click.option("--nodes", type=click.IntRange(1), help="Stop each position after this many nodes.")
 def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, all_best: bool, as_json: bool,
-          net_name: str | None, net_plies: int) -> None:
+          net_name: str | None, net_plies: int, seconds: float | None, nodes: int | None) -> None:
     """Solve positions of GAME exactly (connect4, othello).
+
+    A position that is not one is a usage error (exit 2). In a batch where some
+    positions solve and others do not, every good one is still solved and printed,
+    each bad one gets an error line, and the exit status is 1. --time and --nodes stop a
+    long solve and print the bound so far (score >= ..., with the best move so far where
+    one is proven); so does Ctrl-C, which then exits 130. At a terminal a progress line
+    (nodes, nodes/s, seconds, bound) is shown on stderr while a position solves.
 
     \b
     Examples:
@@ -96,17 +146,30 @@ def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, all_bes
     jobs += [job for handle in files for job in map(solver.parse_line, handle) if job is not None]
     if not jobs:
         raise click.UsageError("give at least one position, or --file")
+    failures = _solve_all(game, solver, jobs, weak=weak, all_best=all_best, as_json=as_json,
+                          limit=limit_or_usage(None, seconds, nodes) if seconds or nodes else None)
+    if failures:
+        sys.exit(2 if failures == len(jobs) else 1)
+
+
+def _solve_all(game, solver, jobs: list, *, weak: bool, all_best: bool, as_json: bool, limit) -> int:
+    """Solve and print each job; the number that are not positions. A lone bad position
+    is a usage error; Ctrl-C prints the bound so far and exits 130."""
     failures = 0
     for text, expected in jobs:
-        record = _solve_one(game, solver, text, expected, weak=weak, all_best=all_best)
+        record = _solve_one(game, solver, text, expected, weak=weak, all_best=all_best, limit=limit)
+        if "error" in record and len(jobs) == 1 and not as_json:
+            raise click.UsageError(record["error"])
         failures += "error" in record
         _echo_solved(record, as_json)
-    if failures:
-        sys.exit(1)
+        if record.get("stopped") == "interrupted":
+            exit_interrupted()
+    return failures
 
 
 def _solver(game_name: str, net_name: str | None, net_plies: int):
     """The game's exact solver, ordering by the net if one is given; usage errors otherwise."""
+    from searchprune.search.interrupt import run_interruptibly
     from searchprune.solvers import SolverError, solver_for
 
     try:
@@ -117,30 +180,55 @@ def _solver(game_name: str, net_name: str | None, net_plies: int):
         if not solver.orders_by_net:
             raise click.UsageError(f"--net: the {game_name} solver keeps its own move ordering")
         solver.use_net(net_or_usage(net_name, game_name), net_plies)
+    try:  # compile (or load) the kernels before any solve's clock starts
+        run_interruptibly(type(solver).warm_up)
+    except KeyboardInterrupt:
+        exit_interrupted()
     return solver
 
 
-def _solve_one(game, solver, text: str, expected: int | None, *, weak: bool, all_best: bool) -> dict:
-    """The record of one position, solved from an empty table (``error`` where it is not a position)."""
+def _solve_one(game, solver, text: str, expected: int | None, *, weak: bool, all_best: bool, limit=None) -> dict:
+    """The record of one position, solved from an empty table (``error`` where it is not a
+    position; ``stopped`` where a limit or Ctrl-C ended it: ``score`` is then a lower bound)."""
+    from searchprune.search.interrupt import run_interruptibly
+
     try:
         state = game.parse_position(text)
         solver.reset()
-        result = solver.solve(state, weak=weak, all_best=all_best)
+        progress = _progress_line(game, state, solver) if sys.stderr.isatty() else None
+        result, interrupted = run_interruptibly(
+            lambda: solver.solve(state, weak=weak, all_best=all_best, limit=limit), solver.stop, tick=progress)
     except GameError as error:
         return {"position": text, "error": str(error)}
+    if progress is not None:
+        click.echo("\r\033[K", err=True, nl=False)  # clear the progress line
     record = {"position": text, "score": result.score,
               "best_moves": [game.format_move(state, m) for m in result.best_moves],
               "all_best": result.all_best, "nodes": result.nodes, "seconds": round(result.seconds, 6), "weak": weak}
+    if interrupted or result.stopped:
+        record["stopped"] = "interrupted" if interrupted else result.stopped
     if expected is not None:
         record["expected"] = expected
     return record
+
+
+def _progress_line(game, state, solver):
+    """A tick for ``run_interruptibly`` that redraws the solve's progress line on stderr."""
+    def tick() -> None:
+        line = solver.progress().describe(lambda move: game.format_move(state, move))
+        click.echo(f"\r{line}\033[K", err=True, nl=False)
+    return tick
 
 
 def _echo_solved(record: dict, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(record))
     elif "error" in record:
-        click.echo(f"error: {record['error']}", err=True)
+        click.echo(f"Error: {record['position']}: {record['error']}", err=True)
+    elif "stopped" in record:
+        best = f" (best so far {' '.join(record['best_moves'])})" if record["best_moves"] else " (no best move yet)"
+        click.echo(f"{record['position'] or '(start)'}  stopped ({record['stopped']}) after {record['nodes']:,} "
+                   f"nodes, {record['seconds']:.2f} s: score >= {record['score']:+d}{best}")
     else:
         score = record["score"]
         outcome = "draw" if score == 0 else ("win" if score > 0 else "loss")
@@ -166,7 +254,7 @@ def warmup(game_names: tuple[str, ...]) -> None:
         click.echo(f"{name:<12} ready in {time.perf_counter() - start:.2f} s")
 
 
-@click.command()
+@click.command(cls=PositionalDashes)
 @click.argument("position")
 @click.argument("depth", type=click.IntRange(0, 20))
 @click.option("--game", "game_name", default="chess", show_default=True, help="Game of the position.")
@@ -176,7 +264,7 @@ def perft(position: str, depth: int, game_name: str, divide: bool, as_json: bool
     """Count the leaves of the legal-move tree DEPTH plies below POSITION (a FEN for chess).
 
     The move generator's standard correctness test. Compilation is done before the clock
-    starts, so ``seconds`` is the count itself.
+    starts, so the seconds reported are the count itself.
     """
     from searchprune.search.driver import Searcher
 
@@ -210,20 +298,24 @@ def perft(position: str, depth: int, game_name: str, divide: bool, as_json: bool
     click.echo(f"{'' if not parts else chr(10)}Nodes searched: {nodes}  ({seconds:.3f} s{rate})")
 
 
-@click.command()
+@click.command(cls=PositionalDashes)
 @click.argument("game_name", metavar="GAME")
 @click.argument("position", default="")
 @click.option("--depth", type=int, help="Search depth in plies.")
 @click.option("--time", "seconds", type=float, help="Seconds to search.")
 @click.option("--nodes", type=int, help="Nodes to search.")
 @click.option("--algorithm", type=ALGORITHM_CHOICE, default="negascout", show_default=True)
-@click.option("--hash", "tt_mb", type=float, default=16, show_default=True, help="Transposition table MiB.")
+@hash_option()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per iteration.")
 @net_option("")
 def analyse(game_name: str, position: str, depth, seconds, nodes, algorithm: str, tt_mb: float, as_json: bool,
             net_name: str | None) -> None:
-    """Search POSITION of GAME and print each iteration (depth, score, nodes, PV)."""
+    """Search POSITION of GAME and print each iteration (depth, score, nodes, PV).
+
+    Ctrl-C stops the search at once, prints the last completed iteration's move and exits 130.
+    """
     from searchprune.engines.engine import SearchEngine
+    from searchprune.search.interrupt import run_interruptibly
     from searchprune.types import format_score
 
     game = game_or_usage(game_name)
@@ -250,12 +342,21 @@ def analyse(game_name: str, position: str, depth, seconds, nodes, algorithm: str
                        f"{info.time:7.3f} s  {info.nps / 1e6:6.2f} Mn/s  tt {info.tt_hit_rate:4.0%}  "
                        f"first-cut {info.first_cutoff_rate:4.0%}  pv {pv_text(info.pv)}")
 
+    try:  # load (or compile) the kernels before the clock starts
+        run_interruptibly(lambda: engine.warm_up(depth=1))
+    except KeyboardInterrupt:
+        exit_interrupted()
     try:
-        result = engine.analyse(state, limit, on_iteration=report)
+        result, interrupted = run_interruptibly(lambda: engine.analyse(state, limit, on_iteration=report),
+                                                engine.stop)
     except GameError as error:
         raise click.UsageError(str(error)) from None
+    best = f"bestmove {game.format_move(state, result.move)}"
+    if interrupted:  # Ctrl-C: the last completed iteration's move, then the shell's code for SIGINT
+        click.echo(f"interrupted after depth {result.info.depth}: {best}", err=as_json)
+        exit_interrupted()
     if not as_json:
-        click.echo(f"bestmove {game.format_move(state, result.move)}")
+        click.echo(best)
 
 
 @click.command("uci")
@@ -267,4 +368,9 @@ def uci_command(tt_mb: int, net_name: str | None) -> None:
     """Play chess as a UCI engine on stdin/stdout (for GUIs such as cutechess or Arena)."""
     from searchprune.engines.uci import UciServer
 
-    UciServer(sys.stdin, sys.stdout, tt_mb=tt_mb, net=net_or_usage(net_name, "chess")).run()
+    server = UciServer(sys.stdin, sys.stdout, tt_mb=tt_mb, net=net_or_usage(net_name, "chess"))
+    try:
+        server.run()
+    except KeyboardInterrupt:  # Ctrl-C at a terminal: answer the running go, then exit
+        server.interrupt()
+        exit_interrupted()

@@ -111,20 +111,38 @@ class SearchEngine(Engine):
         """Ask a running ``analyse`` or ``play`` to stop soon; safe to call from another thread."""
         self.searcher.stop()
 
+    def needs_compiling(self) -> bool:
+        """True when the search is not in the disk cache yet: ``warm_up`` will compile it."""
+        return self.searcher.needs_compiling()
+
     def warm_up(self, depth: int = 2) -> None:
-        """Compile (or load from the cache) the search: search the start ``depth`` plies, then ``clear``."""
-        self.analyse(self.game.new_state(), Limit(depth=depth))
+        """Compile (or load from the cache) the search: search the start ``depth`` plies, then ``clear``.
+
+        Also loads the game kernels callers run from Python between iterations (legal
+        moves, playing the PV out to print it), so that none of that loading is left for
+        the first timed search.
+        """
+        state = self.game.new_state()
+        self.analyse(state, Limit(depth=depth))
         self.clear()
+        for move in self.game.legal_moves(state)[:1]:
+            self.game.play(state, move)
+            self.game.undo(state, move)
 
     def analyse(self, state, limit: Limit | None = None, *,
-                on_iteration: Callable[[SearchInfo], None] | None = None) -> PlayResult:
+                on_iteration: Callable[[SearchInfo], None] | None = None, multipv: int = 1,
+                root_moves: list[int] | None = None,
+                on_lines: Callable[[list[SearchInfo]], None] | None = None) -> PlayResult:
         """Search ``state`` (left unchanged) within ``limit``, calling ``on_iteration`` after
         each completed iteration; the result of the last one.
 
+        ``multipv``, ``root_moves`` and ``on_lines``: the best ``multipv`` lines, or only
+        these moves at the root (``Searcher.search``).
         Raises ``GameError`` if the game is already over.
         """
         self.used = True
-        return self.searcher.search(state, limit, on_iteration=on_iteration)
+        return self.searcher.search(state, limit, on_iteration=on_iteration, multipv=multipv,
+                                    root_moves=root_moves, on_lines=on_lines)
 
     def play(self, state, clock: float | None = None) -> MoveInfo:
         limits = self.spec.limits

@@ -53,11 +53,12 @@ def move_time(limits: dict, clock: float | None) -> float | None:
     return limits.get("time")
 
 
-def time_budget_ms(remaining_ms: int, increment_ms: int, moves_to_go: int | None) -> int:
-    """Milliseconds to think with ``remaining_ms`` on the clock (UCI).
+def time_budget_ms(remaining_ms: int, increment_ms: int, moves_to_go: int | None, *,
+                   overhead_ms: int = OVERHEAD_MS) -> int:
+    """Milliseconds to think with ``remaining_ms`` on the clock (UCI, and ``play``'s clock).
 
     The clock's share per move plus most of the increment, never more than
-    ``MAX_CLOCK_SHARE`` of what is left, less ``OVERHEAD_MS``.
+    ``MAX_CLOCK_SHARE`` of what is left, less ``overhead_ms`` (UCI's ``Move Overhead``).
     """
     share = remaining_ms / (moves_to_go or DEFAULT_MOVES_TO_GO) + INCREMENT_SHARE * increment_ms
-    return max(MIN_BUDGET_MS, int(min(share, MAX_CLOCK_SHARE * remaining_ms)) - OVERHEAD_MS)
+    return max(MIN_BUDGET_MS, int(min(share, MAX_CLOCK_SHARE * remaining_ms)) - overhead_ms)

@@ -10,6 +10,7 @@ compiled search (nodes exactly, the clock and the stop flag every
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -120,32 +121,45 @@ class Searcher:
         """Ask a running search to stop soon; safe to call from another thread."""
         self.ctx.stop[0] = 1
 
+    def needs_compiling(self) -> bool:
+        """True when the first search will compile rather than load from Numba's disk cache
+        (the first run after an install or an edit of the compiled source).
+
+        Read from the presence of the root kernel's cache index; False where there is no
+        disk cache to read (``NUMBA_DISABLE_JIT=1``).
+        """
+        cache = getattr(self.kernels.search_root, "_cache", None)
+        index = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
+        return index is not None and not os.path.exists(index)
+
     def search(
         self,
         state: State,
         limit: Limit | None = None,
         *,
         on_iteration: Callable[[SearchInfo], None] | None = None,
+        multipv: int = 1,
+        root_moves: list[int] | None = None,
+        on_lines: Callable[[list[SearchInfo]], None] | None = None,
     ) -> PlayResult:
         """Search ``state`` (left unchanged) within ``limit``; return the best move found.
 
-        Raises ``GameError`` if the game is already over.
+        ``multipv`` > 1 or ``root_moves`` (only these moves may be played) search each
+        root move on its own (``_search_lines``): the result's ``lines`` hold the best
+        ``multipv`` of them with exact scores, and ``on_lines`` is called with them after
+        each completed iteration (``on_iteration`` too, with the best line).
+        Raises ``GameError`` if the game is already over, ``ValueError`` for a root move
+        that is not legal.
         """
         if self.game.status(state) != ONGOING:
             raise GameError("the game is over: there is nothing to search")
         limit = limit or Limit()
+        if multipv < 1:
+            raise ValueError(f"multipv must be at least 1, got {multipv}")
+        if multipv > 1 or root_moves is not None:
+            return self._search_lines(state, limit, multipv, root_moves, on_iteration, on_lines)
         ctx = self.ctx
-        work = self.game.search_state(state)
-        algorithm = np.int64(ALGORITHMS[self.algorithm])
-        ctx.opts[context.OPT_GEN] = ctx.opts[context.OPT_GEN] % 255 + 1
-        ctx.stats[:] = 0
-        ctx.stop[0] = 0
-        ctx.killers[:] = -1
-        ctx.history[:] >>= 1  # keep some of the last search's credit, but let it fade
-        start_ns = monotonic_ns()
-        deadline = start_ns + int(limit.time * 1e9) if limit.time else 0
-        # Deeper than the game can last finds nothing new.
-        max_depth = min(limit.depth or MAX_PLY - 1, MAX_PLY - 1, self.game.plies_left(state))
+        work, algorithm, start_ns, deadline, max_depth = self._begin(state, limit)
 
         iterations: list[SearchInfo] = []
         interrupted = False
@@ -167,6 +181,109 @@ class Searcher:
                 break
         final = iterations[-1]
         return PlayResult(move=final.pv[0], score=final.score, info=final, iterations=iterations, interrupted=interrupted)
+
+    def _begin(self, state: State, limit: Limit) -> tuple[State, np.int64, int, int, int]:
+        """Ready the context for a new search: ``(work, algorithm, start_ns, deadline, max_depth)``."""
+        ctx = self.ctx
+        work = self.game.search_state(state)
+        algorithm = np.int64(ALGORITHMS[self.algorithm])
+        ctx.opts[context.OPT_GEN] = ctx.opts[context.OPT_GEN] % 255 + 1
+        ctx.stats[:] = 0
+        ctx.stop[0] = 0
+        ctx.killers[:] = -1
+        ctx.history[:] >>= 1  # keep some of the last search's credit, but let it fade
+        start_ns = monotonic_ns()
+        deadline = start_ns + int(limit.time * 1e9) if limit.time else 0
+        # Deeper than the game can last finds nothing new.
+        max_depth = min(limit.depth or MAX_PLY - 1, MAX_PLY - 1, self.game.plies_left(state))
+        return work, algorithm, start_ns, deadline, max_depth
+
+    def _search_lines(self, state: State, limit: Limit, multipv: int, root_moves: list[int] | None,
+                      on_iteration: Callable[[SearchInfo], None] | None,
+                      on_lines: Callable[[list[SearchInfo]], None] | None) -> PlayResult:
+        """Iterative deepening over the root moves one by one, keeping the best ``multipv``.
+
+        The compiled search returns one move, so each root move's reply position is
+        searched from its own root, one ply shallower, sharing the table. The first
+        ``multipv`` moves (best first by the previous iteration) get the full window;
+        each later one a null window just above the ``multipv``-th score so far, and
+        the full window again only if it beats it (PVS at the root). A later move
+        that fails low keeps only its bound, which orders it for the next iteration.
+        Depth 1 ignores the limits, as in ``search``, so there is always a move.
+        """
+        legal = self.game.legal_moves(state)
+        moves = legal if root_moves is None else list(dict.fromkeys(int(m) for m in root_moves))
+        illegal = [m for m in moves if m not in legal]
+        if illegal or not moves:
+            raise ValueError(f"root move {illegal[0]!r} is not legal here" if illegal else "no root moves given")
+        ctx = self.ctx
+        work, algorithm, start_ns, deadline, max_depth = self._begin(state, limit)
+        wanted = min(multipv, len(moves))
+        iterations: list[SearchInfo] = []
+        lines: list[SearchInfo] = []
+        interrupted = False
+        for depth in range(1, max_depth + 1):
+            ctx.opts[context.OPT_NODE_LIMIT] = limit.nodes or 0 if depth > 1 else 0
+            ctx.opts[context.OPT_DEADLINE] = deadline if depth > 1 else 0
+            found = self._root_moves_once(work, moves, depth, wanted, algorithm)
+            if found is None:
+                interrupted = True
+                break
+            ranked, moves = found
+            lines = [self._info(depth, score, start_ns, pv) for score, pv in ranked[:wanted]]
+            iterations.append(lines[0])
+            if on_iteration is not None:
+                on_iteration(lines[0])
+            if on_lines is not None:
+                on_lines(lines)
+            if self._done(lines[0], limit, start_ns):
+                break
+        final = iterations[-1]
+        return PlayResult(move=final.pv[0], score=final.score, info=final, iterations=iterations,
+                          interrupted=interrupted, lines=lines)
+
+    def _root_moves_once(self, work: State, moves: list[int], depth: int, wanted: int,
+                         algorithm: np.int64) -> tuple[list[tuple[int, list[int]]], list[int]] | None:
+        """One iteration over ``moves``: ``(ranked, order)``, ``ranked`` the ``(score, pv)``
+        of every move best first (exact for the best ``wanted``, a bound below them),
+        ``order`` the moves in that order; ``None`` if the search was stopped."""
+        ctx = self.ctx
+        run_ctx = ctx._replace(stop=self._never_stop) if depth == 1 else ctx
+        scored: list[tuple[int, list[int]]] = []
+        for move in moves:
+            child = np.array(work, copy=True)
+            self.game.kernels.make(child, np.int64(move))
+            exact = sorted((s for s, _ in scored), reverse=True)
+            floor = exact[wanted - 1] if len(exact) >= wanted else None
+            if floor is not None and abs(floor) < MATE_BOUND:
+                # Is this move better than the wanted-th best? A null window says.
+                value = self._child_value(run_ctx, child, depth, -floor - 1, -floor, algorithm)
+                if value is None:
+                    return None
+                if value <= floor:
+                    scored.append((value, [move]))
+                    continue
+            value = self._child_value(run_ctx, child, depth, -INF, INF, algorithm)
+            if value is None:
+                return None
+            scored.append((value, [move] + [int(m) for m in ctx.pv[0, :int(ctx.pv_len[0])]]))
+        ranked = sorted(scored, key=lambda line: -line[0])  # stable: ties keep the previous order
+        return ranked, [pv[0] for _, pv in ranked]
+
+    def _child_value(self, run_ctx, child: State, depth: int, alpha: int, beta: int,
+                     algorithm: np.int64) -> int | None:
+        """The root's score of the move that led to ``child``, searched ``depth - 1`` plies
+        in the child's window ``(alpha, beta)``; ``None`` if stopped. A mate score one
+        ply further from the root than the child's search counted it."""
+        value = int(self.kernels.search_root(run_ctx, child, np.int64(depth - 1), np.int64(alpha),
+                                             np.int64(beta), algorithm))
+        if self.ctx.stats[context.ABORTED]:
+            return None
+        if value >= MATE_BOUND:
+            value -= 1
+        elif value <= -MATE_BOUND:
+            value += 1
+        return -value
 
     # -- internals -----------------------------------------------------------------
     def _iterate(self, work: State, depth: int, previous: int, algorithm: np.int64, aspirate: bool) -> int:
@@ -191,7 +308,7 @@ class Searcher:
                 return value
             delta *= 2
 
-    def _info(self, depth: int, score: int, start_ns: int) -> SearchInfo:
+    def _info(self, depth: int, score: int, start_ns: int, pv: list[int] | None = None) -> SearchInfo:
         stats = self.ctx.stats
         pv_len = int(self.ctx.pv_len[0])
         return SearchInfo(
@@ -200,7 +317,7 @@ class Searcher:
             score=score,
             nodes=int(stats[context.NODES]),
             time=(monotonic_ns() - start_ns) / 1e9,
-            pv=[int(m) for m in self.ctx.pv[0, :pv_len]],
+            pv=[int(m) for m in self.ctx.pv[0, :pv_len]] if pv is None else pv,
             tt_probes=int(stats[context.TT_PROBES]),
             tt_hits=int(stats[context.TT_HITS]),
             tt_cutoffs=int(stats[context.TT_CUTOFFS]),

@@ -80,3 +80,6 @@ class PlayResult:
     iterations: list[SearchInfo] = field(default_factory=list)
     #: True if a limit or ``stop()`` cut an iteration short (its work is discarded).
     interrupted: bool = False
+    #: A search for several lines (``multipv``, ``root_moves``): the last completed
+    #: iteration's lines, best first, each ``pv`` from the root; empty otherwise.
+    lines: list[SearchInfo] = field(default_factory=list)

@@ -288,12 +288,14 @@ class Chess(Game):
         return ".pgn", str(pgn) + "\n"
 
     # -- display -----------------------------------------------------------------------
-    def render(self, state: State, *, color: bool = False) -> str:
+    def render(self, state: State, *, color: bool = False, flipped: bool = False) -> str:
+        """The board from White's side (Black's when ``flipped``), then who moves and the FEN."""
         board = board_from_state(state)
         lines = []
-        for rank in range(7, -1, -1):
+        files = range(7, -1, -1) if flipped else range(8)
+        for rank in range(8) if flipped else range(7, -1, -1):
             cells = []
-            for file in range(8):
+            for file in files:
                 piece = board.piece_at(chess.square(file, rank))
                 symbol = piece.unicode_symbol() if piece else "·"
                 if color:
@@ -303,7 +305,7 @@ class Chess(Game):
                     symbol = f" {symbol}"
                 cells.append(symbol)
             lines.append(f"{rank + 1} " + "".join(cells))
-        lines.append("  " + "".join(f" {f} " if color else f" {f}" for f in "abcdefgh"))
+        lines.append("  " + "".join(f" {f} " if color else f" {f}" for f in ("hgfedcba" if flipped else "abcdefgh")))
         side = "White" if board.turn == chess.WHITE else "Black"
         check = ", in check" if board.is_check() else ""
         lines.append(f"{side} to move{check}. FEN {board.fen(en_passant='xfen')}")
