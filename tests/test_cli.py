@@ -135,3 +135,118 @@ def test_solve_weak_and_file(tmp_path):
 def test_solve_refuses_games_without_a_solver():
     result = CliRunner().invoke(main, ["solve", "tictactoe", "5"])
     assert result.exit_code == 2 and "no exact solver" in result.output
+
+
+# -- issue 19: usage errors, dashes, one error style, small things ------------------------------------
+
+#: An Othello position whose board text starts with ``-`` (a1 empty), 12 empties: solves in a blink.
+DASH_OTHELLO = "--X--XO-X-XX-XO-XOOOOOOOXXOOXXXOXXOOOXXOXXOOOOO-O-OOOO-XOOOOOOO- X"
+START_FEN = "rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1"
+
+
+def assert_usage_error(result, *needles: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert "Error: " in result.output
+    for needle in needles:
+        assert needle in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ("play", "connect4", "--hash", "0"),
+    ("analyse", "connect4", "--hash", "1000000"),
+    ("play", "othello", "--hash", "100000"),
+    ("analyse", "chess", "--hash", "-5"),
+    ("uci", "--hash", "0"),
+    ("uci", "--hash", "100000"),
+])
+def test_out_of_range_hash_is_a_one_line_usage_error(args):
+    """Before: a ValueError traceback (--hash 0) or an attempt to allocate 64 GiB or more."""
+    result = CliRunner().invoke(main, list(args), input="quit\n")
+    assert_usage_error(result, "--hash", "1<=x<=4096")
+
+
+def test_positions_that_start_with_a_dash_are_arguments():
+    """Before: ``No such option '-O'`` (or ``'--X...'``); a real unknown option is still one."""
+    solved = CliRunner().invoke(main, ["solve", "othello", DASH_OTHELLO, "--json"])
+    assert solved.exit_code == 0, solved.output
+    record = json.loads(solved.output)
+    assert record["position"] == DASH_OTHELLO and record["score"] == -14
+    analysed = CliRunner().invoke(main, ["analyse", "othello", "--depth", "1", DASH_OTHELLO])
+    assert analysed.exit_code == 0 and "bestmove" in analysed.output
+    assert_usage_error(CliRunner().invoke(main, ["perft", START_FEN, "-1"]), "-1 is not in the range 0<=x<=20")
+    assert_usage_error(CliRunner().invoke(main, ["analyse", "connect4", "--bogus"]), "No such option '--bogus'")
+    # options keep their values, negative ones too, wherever the position is
+    counted = CliRunner().invoke(main, ["perft", "--game", "othello", DASH_OTHELLO, "1", "--json"])
+    assert counted.exit_code == 0 and json.loads(counted.output)["nodes"] > 0
+
+
+def test_solve_errors_are_usage_errors_unless_others_in_the_batch_solve():
+    alone = CliRunner().invoke(main, ["solve", "connect4", "4444444"])
+    assert_usage_error(alone, "column 4 is full")
+    assert "error: " not in alone.output
+    batch = CliRunner().invoke(main, ["solve", "connect4", "4455", "4444444"])
+    assert batch.exit_code == 1
+    assert "score +18" in batch.output and "Error: 4444444: " in batch.output
+    help_text = CliRunner().invoke(main, ["solve", "--help"]).output
+    assert "exit status is 1" in " ".join(help_text.split())
+
+
+def test_engines_list_shows_every_spec_with_game_kind_and_limits():
+    result = run("engines", "list")
+    lines = result.output.splitlines()
+    assert lines[0].split()[:4] == ["name", "game", "kind", "engine"]
+    row = next(line.split() for line in lines if line.startswith("c4-negascout-d6 "))
+    assert row[1:4] == ["connect4", "searchprune", "negascout"] and row[-1] == "depth=6"
+    rows = [json.loads(line) for line in run("engines", "list", "--json", "--game", "chess").output.splitlines()]
+    assert rows and {r["game"] for r in rows} == {"chess"}
+    assert {"uci", "searchprune"} <= {r["kind"] for r in rows}
+
+
+def test_nets_list_has_a_header():
+    lines = run("nets", "list").output.splitlines()
+    assert lines[0].split()[:4] == ["name", "game", "sizes", "layout"]
+    assert any(line.startswith("connect4-mlp-h128-a730") for line in lines[1:])
+
+
+def test_train_without_torch_says_how_this_project_installs(monkeypatch):
+    monkeypatch.setitem(sys.modules, "searchprune.nets.train", None)  # importing it raises ImportError
+    result = CliRunner().invoke(main, ["train", "connect4", "--data", ".", "--out", "unused"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert ".venv/bin/pip install -e '.[nets]'" in result.output
+    assert "searchprune[nets]" not in result.output
+
+
+def test_a_random_bytes_net_file_is_not_a_net_file(tmp_path):
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(bytes(range(256)) * 4)
+    result = CliRunner().invoke(main, ["analyse", "connect4", "--depth", "1", "--net", str(junk)])
+    assert_usage_error(result, "junk.npz: not a net file")
+    assert "allow_pickle" not in result.output and "pickle" not in result.output
+
+
+def test_net_of_another_game_reads_as_english():
+    result = CliRunner().invoke(main, ["analyse", "othello", "--depth", "1", "--net", "chess-nnue-h128-b7f3"])
+    assert_usage_error(result, "is a chess net, not an othello net")
+
+
+def test_perft_help_has_no_raw_markup():
+    text = run("perft", "--help").output
+    assert "``" not in text and "Count the leaves" in text
+
+
+def test_the_final_othello_board_does_not_say_who_is_to_move():
+    from searchprune.games import get_game
+
+    game = get_game("othello")
+    state = game.parse_position(DASH_OTHELLO)
+    while game.status(state) == 0:
+        game.play(state, game.legal_moves(state)[0])
+    board = game.render(state)
+    assert "to move" not in board and "game over" in board
+    assert "to move" in game.render(game.new_state())
+
+
+def test_a_net_name_that_names_no_net_is_a_usage_error():
+    assert_usage_error(CliRunner().invoke(main, ["nets", "show", "no-such-net"]), "no net named 'no-such-net'")

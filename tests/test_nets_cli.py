@@ -143,3 +143,30 @@ def test_bench_with_a_net_reports_evaluation_times(user_nets):
     assert data["eval_us"]["net"] > 0 and data["eval_us"]["hand"] > 0 and data["eval_us"]["make"] > 0
     assert data["eval_us"]["positions"] == 200
     assert np.isfinite(data["nps"][0]["nps"])
+
+
+def test_prune_without_the_parents_data_makes_a_small_tuning_set(user_nets, tmp_path, monkeypatch):
+    """Issue 19, item 4: the README's prune lines failed on a fresh machine with `give --data`
+    (the parent's training data is not there). Now the game's labeller makes a small tuning
+    set once into the user's cache, says so, and the next prune reuses it."""
+    from searchprune import config
+    from searchprune.cli import options
+
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(config, "cache_dir", lambda: cache)
+    monkeypatch.setattr(options, "TUNING_GAMES", 4)
+    parent = user_nets["connect4"].stem
+    args = ["prune", parent, "--method", "structured", "--amount", "0.25", "--finetune-epochs", "1",
+            "--out", str(tmp_path / "pruned")]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert "training data is not on this machine: using a small tuning set of 4 self-play games" in result.output
+    assert len(list((cache / "tuning-data").glob("connect4-4-*/config.json"))) == 1
+    assert "validation loss" in result.output and "on the small tuning set" in result.output
+    assert len(list((tmp_path / "pruned").glob("*.npz"))) == 1
+    again = run(*args[:-1], str(tmp_path / "pruned-again"))
+    assert again.exit_code == 0, again.output
+    assert len(list((tmp_path / "pruned-again").glob("*.npz"))) == 1
+    # a recipe that needs no data makes none
+    bare = run("prune", parent, "--method", "unstructured", "--amount", "0.5", "--out", str(tmp_path / "bare"))
+    assert bare.exit_code == 0 and "tuning set" not in bare.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from searchprune.cli.bench_commands import bench
+from searchprune.cli.engine_commands import engines
 from searchprune.cli.game_commands import analyse, games_cmd, perft, play, solve, uci_command, warmup
 from searchprune.cli.net_commands import nets, prune, train
 from searchprune.cli.tournament_command import tournament
@@ -22,5 +23,6 @@ def main() -> None:
     """Game-tree search engine: play, solve, benchmark."""
 
 
-for _command in (games_cmd, play, solve, bench, warmup, perft, analyse, tournament, nets, train, prune, uci_command):
+for _command in (games_cmd, play, solve, bench, warmup, perft, analyse, tournament, engines, nets, train, prune,
+                 uci_command):
     main.add_command(_command)

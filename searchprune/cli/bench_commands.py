@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 
 import click
 
@@ -12,6 +13,7 @@ from searchprune.cli.options import (
     finetune_options,
     needs_torch,
     net_option,
+    tuning_folders,
 )
 
 
@@ -49,14 +51,14 @@ def _bench_net(net_name: str | None, game_names: tuple[str, ...]):
     """The net ``--net`` names (of any game), or None; it must be of the ``--game`` asked for."""
     if net_name is None:
         return None
-    from searchprune.evaluation.store import NetError, load_net
+    from searchprune.evaluation.store import NetError, load_net, with_article
 
     try:
         net = load_net(net_name)
     except NetError as error:
         raise click.UsageError(str(error)) from None
     if game_names and set(game_names) != {net.game}:
-        raise click.UsageError(f"{net.name} is a {net.game} net: bench it with --game {net.game}")
+        raise click.UsageError(f"{net.name} is {with_article(net.game)} net: bench it with --game {net.game}")
     return net
 
 
@@ -129,7 +131,10 @@ def bench_compression(**options) -> None:
 
     command = f"searchprune bench compression {' '.join(sys.argv[3:])}"
     try:
-        report = compression.run_study(compression.StudyOptions(**options), command=command,
+        study = compression.StudyOptions(**options)
+        parent = compression.choose_parent(study.game, study.parent)
+        study = replace(study, parent=str(parent.path), data=tuple(map(str, tuning_folders(parent, study.data))))
+        report = compression.run_study(study, command=command,
                                        log=lambda line: click.echo(line, err=True))
     except (compression.StudyError, NetError) as error:
         raise click.UsageError(str(error)) from None

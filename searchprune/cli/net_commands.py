@@ -12,6 +12,7 @@ from searchprune.cli.options import (
     finetune_options,
     game_or_usage,
     needs_torch,
+    tuning_folders,
 )
 
 
@@ -29,12 +30,18 @@ def nets_list(game_name: str | None, as_json: bool) -> None:
     check out are listed with the reason."""
     from searchprune.evaluation.store import list_nets, shipped_dir
 
+    if not as_json:
+        click.echo(_NETS_HEADER)
     for path, net in list_nets():
         if isinstance(net, Exception):
             click.echo(json.dumps({"path": str(path), "error": str(net)}) if as_json else f"{path.name:<44} BAD: {net}")
         elif not game_name or net.game == game_name:
             row = dict(net.summary(), shipped=path.parent.resolve() == shipped_dir().resolve())
             click.echo(json.dumps(row) if as_json else _net_line(row))
+
+
+_NETS_HEADER = (f"{'name':<44} {'game':<9} {'sizes':<14} {'layout':<10} {'file':>12}  "
+                "weights (all, non-zero), validation loss, shipped or user")
 
 
 def _net_line(row: dict) -> str:
@@ -54,7 +61,7 @@ def nets_show(net_name: str) -> None:
     try:
         net = load_net(net_name)
     except NetError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.UsageError(str(error)) from None
     click.echo(json.dumps(dict(net.manifest, path=str(net.path), bytes=net.bytes), indent=2, sort_keys=True))
 
 
@@ -217,20 +224,18 @@ def prune(net_name, data, limit, fmt, quant, out_dir, threads, **recipe) -> None
     except (DataError, NetError, ValueError) as error:
         raise click.ClickException(" ".join(str(error).split())) from None
     loss = net.manifest["metrics"].get("loss")
+    own = "" if data or parent.training_folders() else " on its own data; this one on the small tuning set"
     parent_loss = parent.manifest.get("metrics", {}).get("loss", float("nan"))
     click.echo(f"net: {path}\nhidden {parent.hidden} -> {net.hidden}, prunable weights zero "
                f"{net.manifest['prune']['sparsity']['prunable']:.1%}, non-zeros {net.nonzeros():,} of "
                f"{parent.nonzeros():,}, {net.bytes:,} bytes (parent {parent.bytes:,})"
-               + (f", validation loss {loss:.5g} (parent {parent_loss:.5g})" if loss is not None else ""))
+               + (f", validation loss {loss:.5g} (parent {parent_loss:.5g}{own})" if loss is not None else ""))
 
 
 def _tuning_data(parent, config, data: tuple[str, ...], limit: int | None):
-    """Fine-tuning data from ``--data``, else from the parent's own folders; None where there
-    are none and the recipe needs none."""
+    """Fine-tuning data (``tuning_folders``); None where the recipe needs none and none is given."""
     from searchprune.nets.prune.schedule import tuning_data
 
-    folders = [Path(d) for d in data] or parent.training_folders()
-    if config.needs_data and not folders:
-        raise click.UsageError("this recipe fine-tunes or uses a data-aware criterion: give --data "
-                               "(the parent's training data is not on this machine)")
-    return tuning_data(parent, folders, limit) if folders else None
+    if not config.needs_data and not data and not parent.training_folders():
+        return None
+    return tuning_data(parent, tuning_folders(parent, data), limit)

@@ -433,7 +433,9 @@ class Othello(Game):
                     cells.append("\x1b[2m.\x1b[0m" if color else ".")
             lines.append(f"{rank + 1}  " + " ".join(cells))
         b, w = bin(black).count("1"), bin(white).count("1")
-        lines.append(f"   X {b}  O {w}   ({'O' if int(state[COLOUR]) else 'X'} to move; * marks legal moves)")
+        turn = (f"{'O' if int(state[COLOUR]) else 'X'} to move; * marks legal moves" if self.status(state) == ONGOING
+                else "game over")
+        lines.append(f"   X {b}  O {w}   ({turn})")
         return "\n".join(lines)
 
 
