@@ -148,3 +148,45 @@ def test_the_search_plays_with_it(dual):
     assert result.move in game.legal_moves(state)
     again = Searcher(game, tt_mb=1, net=net).search(state, Limit(depth=4))
     assert (again.move, again.score, again.info.nodes) == (result.move, result.score, result.info.nodes)
+
+
+def test_int8_nets_keep_int16_accumulators_exactly(tmp_path, monkeypatch):
+    """An int8 net's accumulators are int16 sums of its stored integer rows: after random
+    walks they equal a refresh exactly, and the evaluation equals the float-accumulator
+    path over the same dequantised weights."""
+    model = _model(64, seed=4)
+    net = read_net(nnue.export(model, tmp_path, quant="int8"))
+    params, fresh = infer.pack(net), infer.pack(net)
+    assert params[infer.P_SHORT] == 1 and params[infer.P_TAIL] == infer.TAIL_SHORT
+    real = infer._parts
+    monkeypatch.setattr(infer, "_parts", lambda n: __import__("dataclasses").replace(real(n), short_accumulators=False))
+    floats = infer.pack(net)
+    monkeypatch.undo()
+    assert floats[infer.P_SHORT] == 0
+    game = get_game("chess")
+    shorts, fresh_shorts = params.view(np.int16), fresh.view(np.int16)
+    width = 2 * net.hidden
+    rng = np.random.default_rng(3)
+    buf = np.zeros(kernels.MAX_MOVES, dtype=np.int64)
+    checked = 0
+    for board in _boards(20, seed=5):
+        state = game.parse_position(board.fen())
+        infer.chess_dual_net_reset(state, params)
+        line: list[int] = []
+        for _ in range(40):
+            n = kernels.gen_moves(state, buf)
+            if line and (n == 0 or rng.random() < 0.3):
+                kernels.unmake(state, line.pop())
+            elif n:
+                line.append(int(buf[rng.integers(n)]))
+                kernels.make(state, line[-1])
+                infer.chess_dual_net_make(state, params)
+            else:
+                break
+            infer.chess_dual_net_reset(state, fresh)
+            at = infer._acc_in(params, 2, state[kernels.HPLY], 0)
+            assert np.array_equal(shorts[at:at + width], fresh_shorts[at:at + width])
+            infer.chess_dual_net_reset(state, floats)
+            assert infer.chess_dual_net(state, params) == infer.chess_dual_net(state, floats)
+            checked += 1
+    assert checked > 300

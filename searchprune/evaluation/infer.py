@@ -61,21 +61,30 @@ from searchprune.games.chess.board import BOARD, HIST, HIST_MASK, HPLY, R_CAPTUR
 from searchprune.games.chess.tables import CASTLING, EN_PASSANT, NULL_MOVE, PAWN, PROMO_N, PROMO_Q, WHITE
 from searchprune.games.connect4 import CURRENT, HISTORY, MASK, PLY, bottom_mask, column_mask
 from searchprune.games.othello import OPPONENT, PLAYER
-from searchprune.games.registry import PerGame
+from searchprune.games.registry import PerGame, bundle
 from searchprune.evaluation import formats, simd
 from searchprune.evaluation.features import chess_feature, connect4_feature, othello_feature
-from searchprune.evaluation.simd import dense_columns, int16_columns, int16_sparse24_groups, sparse24_groups
+from searchprune.evaluation.simd import (
+    dense_columns,
+    int16_columns,
+    int16_sparse24_groups,
+    short_columns,
+    sparse24_groups,
+)
 from searchprune.types import MATE_BOUND
 
 # -- params layout: header slots (float32 values holding exact small integers) --------------
 (P_INPUTS, P_HIDDEN, P_HIDDEN2, P_SCALE, P_W1, P_B1, P_W2, P_B2, P_W3, P_B3, P_PRE, P_ACT, P_ACC,
- P_TAIL, P_AUX, P_AUX2, P_L2_IN) = range(17)
+ P_TAIL, P_AUX, P_AUX2, P_L2_IN, P_SHORT) = range(18)
 #: ``P_L2_IN``: the second layer's fan-in, ``hidden`` times the perspectives it reads.
+#: ``P_SHORT``: 1 when the first layer and the accumulators are int16 (int8 nets whose
+#: evaluator supports it, ``NetParts.short_accumulators``): ``w1``, ``b1`` and ``acc``
+#: then hold int16 values and their offsets count int16 units from twice the header's.
 #: Blocks start after the header, on a cache line.
 HEADER = 32
 #: Second-layer kernels (``P_TAIL``). ``P_AUX``/``P_AUX2``: per kernel, the offsets of the
 #: 2:4 selectors (int32), the CSR columns and row pointers, or (int8) the scale and the 2:4 selectors (int16).
-TAIL_DENSE, TAIL_24, TAIL_CSR, TAIL_INT, TAIL_24_INT = range(5)
+TAIL_DENSE, TAIL_24, TAIL_CSR, TAIL_INT, TAIL_24_INT, TAIL_SHORT = range(6)
 #: Accumulator ring of the chess and Connect Four nets: one slot per ply, indexed by ply count modulo this.
 #: Longer than any search line (MAX_PLY), so a line never overwrites its own plies.
 ACC_SLOTS = 256
@@ -100,12 +109,15 @@ def pack(net) -> np.ndarray:
     dense = net.dense()
     n_in, hidden, fan_in, h2 = formats.layer_sizes(net.manifest["sizes"])
     tail, layer2, aux = _second_layer(net, dense)
+    short = tail == TAIL_INT and _parts(net).short_accumulators
+    first = [("w1", net.arrays["w1"]), ("b1", net.arrays["b1"])] if short else [("w1", dense["w1"]), ("b1", dense["b1"])]
+    ring = ACC_SLOTS * 2 * hidden if net.game in INCREMENTAL else 1
     if h2 != simd.OUTPUTS:
         raise ValueError(f"the kernels are written for a second layer of {simd.OUTPUTS} units, not {h2}")
-    blocks = [("w1", dense["w1"]), ("b1", dense["b1"]), *layer2, ("w3", dense["w3"]), ("b3", dense["b3"]),
+    blocks = [*first, *layer2, ("w3", dense["w3"]), ("b3", dense["b3"]),
               ("pre", np.zeros(hidden, np.float32)),
               ("act", np.zeros(fan_in, np.float32)),
-              ("acc", np.zeros(ACC_SLOTS * 2 * hidden if net.game in INCREMENTAL else 1, np.float32)),
+              ("acc", np.zeros(ring, np.int16 if short else np.float32)),
               ("end", np.zeros(32, np.float32))]  # kernels read whole chunks (up to 32) past the last slot
     offsets = {}
     position = HEADER
@@ -119,13 +131,18 @@ def pack(net) -> np.ndarray:
     for name, block in blocks:
         data = np.ascontiguousarray(block).reshape(-1).view(np.uint8)
         raw[4 * offsets[name]:4 * offsets[name] + data.size] = data
-    params[[P_INPUTS, P_HIDDEN, P_HIDDEN2, P_SCALE, P_TAIL, P_L2_IN]] = (n_in, hidden, h2, net.manifest["output_scale"],
-                                                                       tail, fan_in)
+    params[[P_INPUTS, P_HIDDEN, P_HIDDEN2, P_SCALE, P_TAIL, P_L2_IN, P_SHORT]] = (
+        n_in, hidden, h2, net.manifest["output_scale"], TAIL_SHORT if short else tail, fan_in, short)
     for slot, name in zip(range(P_W1, P_ACC + 1), ("w1", "b1", "w2", "b2", "w3", "b3", "pre", "act", "acc")):
         params[slot] = offsets[name]
     for slot, name in ((P_AUX, "aux"), (P_AUX2, "aux2")):
         params[slot] = offsets[name] if name in offsets else aux.get(name, 0.0)
     return params
+
+
+def _parts(net):
+    """The registration's ``NetParts`` of ``net``'s architecture."""
+    return next(parts for parts in bundle(net.game).nets if parts.arch == net.manifest["arch"])
 
 
 def _chunk_count(hidden: int, width: int) -> int:
@@ -239,6 +256,8 @@ def _tail(params: np.ndarray, pre: int) -> np.float32:
         return _tail_csr(params, pre)
     if tail == TAIL_INT:
         return _tail_int(params, pre)
+    if tail == TAIL_SHORT:
+        return _tail_short(params, pre)
     return _tail_24_int(params, pre)
 
 
@@ -295,6 +314,16 @@ def _tail_int(params: np.ndarray, pre: int) -> np.float32:
 
 
 @njit(**JIT_FAST)
+def _tail_short(params: np.ndarray, pre: int) -> np.float32:
+    """int8 nets with int16 accumulators: ``pre`` counts int16 units; the accumulators are
+    clipped to ``[0, 127]`` in registers and multiplied as ``_tail_int`` does
+    (``simd.short_columns``)."""
+    return params[int(params[P_B3])] + short_columns(params, int(params[P_W2]), pre,
+                                                     _chunks(int(params[P_L2_IN]), 32), int(params[P_B2]),
+                                                     int(params[P_W3]), params[P_AUX])
+
+
+@njit(**JIT_FAST)
 def _tail_24_int(params: np.ndarray, pre: int) -> np.float32:
     """2:4 int8 nets: both kept weights of a unit's group in one int16 multiply-add
     (``simd.int16_sparse24_groups``)."""
@@ -329,8 +358,20 @@ def _add_rows(params: np.ndarray, dst: int, src: int, plus: int, hidden: int) ->
 
 @njit(**JIT_FAST)
 def _acc(params: np.ndarray, ply: int, perspective: int) -> int:
-    """Offset of the accumulator of ``perspective`` at ply count ``ply``."""
-    return int(params[P_ACC]) + ((ply & (ACC_SLOTS - 1)) * 2 + perspective) * int(params[P_HIDDEN])
+    """Offset of the accumulator of ``perspective`` at ply count ``ply`` (float accumulators)."""
+    return _acc_in(params, 1, ply, perspective)
+
+
+@njit(**JIT_FAST)
+def _acc_in(params: np.ndarray, units: int, ply: int, perspective: int) -> int:
+    """``_acc`` counted in ``units`` per float: 2 for int16 accumulators (``P_SHORT``)."""
+    return units * int(params[P_ACC]) + ((ply & (ACC_SLOTS - 1)) * 2 + perspective) * int(params[P_HIDDEN])
+
+
+@njit(**JIT_FAST)
+def _units(params: np.ndarray) -> int:
+    """Table units per float offset: 2 where the first layer is int16 (``P_SHORT``)."""
+    return 2 if params[P_SHORT] else 1
 
 
 @njit(**JIT_FAST)
@@ -433,19 +474,28 @@ def _chess_reset(state: np.ndarray, params: np.ndarray, by_mover: bool) -> None:
 
     A ply's two accumulators lie side by side: White's view then Black's, or with
     ``by_mover`` the side to move's then the opponent's (what a two-perspective net's
-    second layer reads as one vector of ``2 * hidden``).
+    second layer reads as one vector of ``2 * hidden``). int16 first layers
+    (``P_SHORT``) run the same rows over the int16 view of ``params``.
     """
+    if params[P_SHORT]:
+        _chess_reset_rows(state, params, params.view(np.int16), 2, by_mover)
+    else:
+        _chess_reset_rows(state, params, params, 1, by_mover)
+
+
+@njit(**JIT_FAST)
+def _chess_reset_rows(state: np.ndarray, params: np.ndarray, table: np.ndarray, units: int, by_mover: bool) -> None:
     hidden = int(params[P_HIDDEN])
-    w1 = int(params[P_W1])
-    b1 = int(params[P_B1])
+    w1 = units * int(params[P_W1])
+    b1 = units * int(params[P_B1])
     first = state[SIDE] if by_mover else 0
     for perspective in range(2):
-        acc = _acc(params, state[HPLY], perspective ^ first)
-        _copy_row(params, acc, b1, hidden)
+        acc = _acc_in(params, units, state[HPLY], perspective ^ first)
+        _copy_row(table, acc, b1, hidden)
         for sq in range(64):
             code = state[BOARD + sq]
             if code:
-                _add_row(params, acc, w1 + chess_feature(perspective, code, sq) * hidden, hidden)
+                _add_row(table, acc, w1 + chess_feature(perspective, code, sq) * hidden, hidden)
 
 
 @njit(**JIT_FAST)
@@ -469,8 +519,16 @@ def _chess_make(state: np.ndarray, params: np.ndarray, by_mover: bool) -> None:
     """This ply's accumulators from the last ply's and the move just made (or a null move);
     ``by_mover``: the side to move's first (``_chess_reset``), so the last ply's order is
     the other way round."""
+    if params[P_SHORT]:
+        _chess_make_rows(state, params, params.view(np.int16), 2, by_mover)
+    else:
+        _chess_make_rows(state, params, params, 1, by_mover)
+
+
+@njit(**JIT_FAST)
+def _chess_make_rows(state: np.ndarray, params: np.ndarray, table: np.ndarray, units: int, by_mover: bool) -> None:
     hidden = int(params[P_HIDDEN])
-    w1 = int(params[P_W1])
+    w1 = units * int(params[P_W1])
     ply = state[HPLY]
     now = state[SIDE] if by_mover else 0
     before = 1 - state[SIDE] if by_mover else 0
@@ -478,7 +536,8 @@ def _chess_make(state: np.ndarray, params: np.ndarray, by_mover: bool) -> None:
     move = state[rec + R_MOVE]
     if move == NULL_MOVE:
         for perspective in range(2):
-            _copy_row(params, _acc(params, ply, perspective ^ now), _acc(params, ply - 1, perspective ^ before), hidden)
+            _copy_row(table, _acc_in(params, units, ply, perspective ^ now),
+                      _acc_in(params, units, ply - 1, perspective ^ before), hidden)
         return
     frm = move & 63
     to = (move >> 6) & 63
@@ -491,17 +550,17 @@ def _chess_make(state: np.ndarray, params: np.ndarray, by_mover: bool) -> None:
     if kind == EN_PASSANT:
         capsq = to - 8 if us == WHITE else to + 8
     for perspective in range(2):
-        dst = _acc(params, ply, perspective ^ now)
-        _move_rows(params, dst, _acc(params, ply - 1, perspective ^ before),
+        dst = _acc_in(params, units, ply, perspective ^ now)
+        _move_rows(table, dst, _acc_in(params, units, ply - 1, perspective ^ before),
                    w1 + chess_feature(perspective, left, frm) * hidden,
                    w1 + chess_feature(perspective, arrived, to) * hidden, hidden)
         if captured:
-            _sub_row(params, dst, w1 + chess_feature(perspective, captured, capsq) * hidden, hidden)
+            _sub_row(table, dst, w1 + chess_feature(perspective, captured, capsq) * hidden, hidden)
         if kind == CASTLING:
             rfrom, rto = _castle_rook(to)
             rook = state[BOARD + rto]
-            _sub_row(params, dst, w1 + chess_feature(perspective, rook, rfrom) * hidden, hidden)
-            _add_row(params, dst, w1 + chess_feature(perspective, rook, rto) * hidden, hidden)
+            _sub_row(table, dst, w1 + chess_feature(perspective, rook, rfrom) * hidden, hidden)
+            _add_row(table, dst, w1 + chess_feature(perspective, rook, rto) * hidden, hidden)
 
 
 @njit(**JIT_FAST)
@@ -512,7 +571,7 @@ def chess_net_make(state: np.ndarray, params: np.ndarray) -> None:
 @njit(**JIT_FAST)
 def chess_forward(state: np.ndarray, params: np.ndarray) -> np.float32:
     """Raw output from the side to move's accumulator (``reset``/``make`` keep it current)."""
-    return _tail(params, _acc(params, state[HPLY], state[SIDE]))
+    return _tail(params, _acc_in(params, _units(params), state[HPLY], state[SIDE]))
 
 
 @njit(**JIT_FAST)
@@ -542,7 +601,7 @@ def chess_dual_net_make(state: np.ndarray, params: np.ndarray) -> None:
 @njit(**JIT_FAST)
 def chess_dual_forward(state: np.ndarray, params: np.ndarray) -> np.float32:
     """Raw output from this ply's two accumulators, read as one vector of ``2 * hidden``."""
-    return _tail(params, _acc(params, state[HPLY], 0))
+    return _tail(params, _acc_in(params, _units(params), state[HPLY], 0))
 
 
 @njit(**JIT_FAST)

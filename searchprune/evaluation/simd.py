@@ -121,6 +121,15 @@ def _int16_chunk(builder, base, first):
     return builder.shuffle_vector(packed[0], packed[1], ir.Constant(ir.VectorType(_I32, 32), list(range(32))))
 
 
+def _short_chunk(builder, shorts, first):
+    """32 int16 accumulator values from ``first`` (in int16 units), clipped to ``[0, 127]``:
+    an int8 net's activations when its accumulators are kept in int16 already."""
+    x = _load(builder, shorts, first, _VS)
+    zero, top = ir.Constant(_VS, [0] * 32), ir.Constant(_VS, [127] * 32)
+    low = builder.select(builder.icmp_signed(">", x, zero), x, zero)
+    return builder.select(builder.icmp_signed("<", low, top), low, top)
+
+
 def _int_totals(builder, sums, unscale):
     """Eight int32 accumulators -> the two float vectors of sums, scaled by ``unscale``."""
     factor = builder.insert_element(ir.Constant(_VF, None), unscale, ir.Constant(_I32, 0))
@@ -139,7 +148,7 @@ def _halves(builder, sums, add):
     return out
 
 
-def _columns_intrinsic(integer: bool):
+def _columns_intrinsic(integer: bool, short_input: bool = False):
     """The dense second layer by columns: per input, its 32 weights times its activation.
 
     Float: ``weights`` holds ``[16 * chunks, 32]`` floats (input by input); each chunk of
@@ -152,6 +161,10 @@ def _columns_intrinsic(integer: bool):
     pair is broadcast (``vpermd``) and ``vpmaddwd`` multiplies it by the pair's 32
     interleaved int16 weight pairs (``weights``: ``[16 * chunks, 32, 2]`` int16), summed
     exactly in int32 and scaled by ``unscale`` at the end.
+
+    ``short_input`` (with ``integer``): ``pre`` is an offset in int16 units of int16
+    accumulators (the int8 chess nets keep them so); a chunk is one load of 32 of them,
+    clipped to ``[0, 127]`` (``_short_chunk``), and the rest is as above.
     """
     @intrinsic
     def columns(typingctx, params, weights, pre, chunks, b2, w3, unscale):
@@ -171,7 +184,9 @@ def _columns_intrinsic(integer: bool):
             width = 32 if integer else 16  # inputs per chunk
             with cgutils.for_range(builder, chunks) as loop:
                 first = builder.add(pre, builder.mul(loop.index, ir.Constant(i64, width)))
-                if integer:
+                if short_input:
+                    chunk = builder.bitcast(_short_chunk(builder, shorts, first), _VI)
+                elif integer:
                     chunk = builder.bitcast(_int16_chunk(builder, base, first), _VI)
                 else:
                     chunk = _clip_vector(builder, _load(builder, base, first, _VF))
@@ -288,6 +303,7 @@ def _groups24_int16_intrinsic():
 
 _dense_columns_simd = _columns_intrinsic(integer=False)
 _int16_columns_simd = _columns_intrinsic(integer=True)
+_short_columns_simd = _columns_intrinsic(integer=True, short_input=True)
 _sparse24_groups_simd = _groups24_intrinsic()
 _int16_sparse24_groups_simd = _groups24_int16_intrinsic()
 
@@ -320,6 +336,22 @@ def int16_columns_portable(params: np.ndarray, weights: int, pre: int, chunks: i
         s = np.int32(0)
         for i in range(32 * chunks):
             x = np.int32(np.floor(_crelu(params[pre + i]) * np.float32(127.0) + np.float32(0.5)))
+            s += np.int32(shorts[2 * (weights + (i // 2) * OUTPUTS + k) + i % 2]) * x
+        out += params[w3 + k] * _crelu(np.float32(s) * unscale + params[b2 + k])
+    return out
+
+
+@njit(**JIT_FAST)
+def short_columns_portable(params: np.ndarray, weights: int, pre: int, chunks: int, b2: int, w3: int,
+                           unscale: np.float32) -> np.float32:
+    """``short_columns`` in plain loops: int16 accumulators at ``pre`` (int16 units) clipped
+    to ``[0, 127]``, int32 sums, one unit at a time."""
+    shorts = params.view(np.int16)
+    out = np.float32(0.0)
+    for k in range(OUTPUTS):
+        s = np.int32(0)
+        for i in range(32 * chunks):
+            x = np.int32(min(max(np.int32(shorts[pre + i]), np.int32(0)), np.int32(127)))
             s += np.int32(shorts[2 * (weights + (i // 2) * OUTPUTS + k) + i % 2]) * x
         out += params[w3 + k] * _crelu(np.float32(s) * unscale + params[b2 + k])
     return out
@@ -371,6 +403,11 @@ if HAVE_AVX512:
         return _int16_columns_simd(params, weights, pre, chunks, b2, w3, unscale)
 
     @njit(**JIT_FAST)
+    def short_columns(params: np.ndarray, weights: int, pre: int, chunks: int, b2: int, w3: int,
+                      unscale: np.float32) -> np.float32:
+        return _short_columns_simd(params, weights, pre, chunks, b2, w3, unscale)
+
+    @njit(**JIT_FAST)
     def sparse24_groups(params: np.ndarray, values: int, selectors: int, pre: int, chunks: int, b2: int,
                         w3: int) -> np.float32:
         return _sparse24_groups_simd(params, values, selectors, pre, chunks, b2, w3)
@@ -382,5 +419,6 @@ if HAVE_AVX512:
 else:
     dense_columns = dense_columns_portable
     int16_columns = int16_columns_portable
+    short_columns = short_columns_portable
     sparse24_groups = sparse24_groups_portable
     int16_sparse24_groups = int16_sparse24_groups_portable

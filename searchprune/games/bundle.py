@@ -52,6 +52,9 @@ class NetParts:
     #: ``module:function`` mapping ``[N, K]`` index rows (-1 padded) to those of the
     #: mirrored positions, where the game has a symmetry to augment training data with.
     mirror: str | None = None
+    #: The evaluator keeps an int8 net's accumulators in int16 (its first layer's stored
+    #: integers, added and subtracted exactly) and reads them with the integer kernels.
+    short_accumulators: bool = False
     #: Accumulators feeding the second layer: 1, the side to move's; 2, the side to
     #: move's and the opponent's, concatenated (the second layer's fan-in is ``2 * hidden``).
     perspectives: int = 1

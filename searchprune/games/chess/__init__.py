@@ -31,13 +31,13 @@ BUNDLE = GameBundle(
     net=NetParts("chess-nnue", "searchprune.nets.infer:chess_net",
                  "searchprune.evaluation.infer:chess_net", "searchprune.evaluation.features:chess_active",
                  inputs=768, max_active=32, output_scale=100.0, loss="wdl", label_scale=100.0,
-                 label_unit="centipawns", factor_block=64, incremental=True),
+                 label_unit="centipawns", factor_block=64, incremental=True, short_accumulators=True),
     # NNUE: both perspectives' accumulators, side to move first, into the second layer
     # (trained by searchprune.nets.nnue from packed teacher data).
     other_nets=(NetParts("chess-dual", "chess-dual-v1", "searchprune.evaluation.infer:chess_dual_net",
                          "searchprune.evaluation.features:chess_active", inputs=768, max_active=32,
                          output_scale=100.0, loss="wdl", label_scale=100.0, label_unit="centipawns",
-                         factor_block=64, incremental=True, perspectives=2),),
+                         factor_block=64, incremental=True, short_accumulators=True, perspectives=2),),
     bench=BenchParts(("startpos", "r3k2r/p1ppqpb1/bn2pnp1/3PN3/1p2P3/2N2Q1p/PPPBBPPP/R3K2R w KQkq - 0 1",
                       "r1b2rk1/1pqn1pbp/p2pp1p1/8/2PNP3/1PN3P1/P2BQPBP/R4RK1 w - - 0 1",
                       "8/2p5/3p4/KP5r/1R3p1k/8/4P1P1/8 w - - 0 1"), 7,
