@@ -172,10 +172,30 @@ class PlaySession:
             self.say()
             return self.quit()
 
+    def engine_options(self) -> str:
+        """The ``play`` options that set the engine up as it is (strength, table, net, clock),
+        for the banner and the resume line."""
+        options = self.options
+        words = []
+        if options.time_control is not None:
+            words.append(f"--tc {options.time_control.option()}")
+        for flag, value in (("--depth", options.limit.depth), ("--nodes", options.limit.nodes),
+                            ("--time", options.limit.time)):
+            if value is not None and options.time_control is None:
+                words.append(f"{flag} {value:g}")
+        if options.algorithm != PlayOptions.algorithm:
+            words.append(f"--algorithm {options.algorithm}")
+        if options.tt_mb != PlayOptions.tt_mb:
+            words.append(f"--hash {options.tt_mb:g}")
+        if options.net is not None:
+            words.append(f"--net {getattr(options.net, 'name', options.net)}")
+        return " ".join(words)
+
     def _run(self) -> State:
         names = self.game.info.players
         side = self.options.human_side
-        self.say(f"{self.game.info.name}: you play {names[side]} ({'first' if side == 0 else 'second'}). {HELP}.")
+        self.say(f"{self.game.info.name}: you play {names[side]} ({'first' if side == 0 else 'second'}); "
+                 f"engine: {self.engine_options() or 'defaults'}. {HELP}.")
         self.show()
         if self.clock is not None:
             self.say(f"Clock: {self.options.time_control.describe()}; yours runs from the prompt until your move.")
@@ -273,7 +293,10 @@ class PlaySession:
 
     def quit(self) -> State:
         position = self.game.format_position(self.state)
-        self.say(f"Game left unfinished. Resume with: searchprune play {self.game.info.name} --side {'first' if self.options.human_side == 0 else 'second'} --position '{position}'")
+        side = "first" if self.options.human_side == 0 else "second"
+        extra = self.engine_options()
+        self.say(f"Game left unfinished. Resume with: searchprune play {self.game.info.name} --side {side}"
+                 f"{' ' + extra if extra else ''} --position '{position}'")
         self.save_record()
         return self.state
 

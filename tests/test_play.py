@@ -196,3 +196,25 @@ def test_arrow_keys_edit_at_a_terminal(tmp_path):
         os.close(master)
     text = seen.decode(errors="replace")
     assert "illegal move 'e4'" in text and "\\x1b" not in text, text[-2000:]
+
+
+@pytest.mark.parametrize("text", ["5+3", "40/300", "300", "0.5+0.1"])
+def test_a_time_control_option_reads_back_as_itself(text):
+    from searchprune.engines.clock import TimeControl
+
+    control = TimeControl.parse(text)
+    assert TimeControl.parse(control.option()) == control
+
+
+def test_the_banner_and_the_resume_line_keep_the_engine_options():
+    from searchprune.games import get_game
+    from searchprune.play import PlayOptions, PlaySession
+    from searchprune.search.limits import Limit
+
+    out = io.StringIO()
+    options = PlayOptions(limit=Limit(time=0.05), tt_mb=8, net="connect4-mlp-h128-q8-796fd59e7e5b")
+    PlaySession(get_game("connect4"), options, io.StringIO("quit\n"), out).run()
+    text = out.getvalue()
+    assert "engine: --time 0.05 --hash 8 --net connect4-mlp-h128-q8-796fd59e7e5b" in text
+    resume = next(line for line in text.splitlines() if "Resume with" in line)
+    assert "--time 0.05" in resume and "--hash 8" in resume and "--net connect4-mlp-h128-q8-796fd59e7e5b" in resume

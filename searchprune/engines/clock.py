@@ -75,6 +75,12 @@ class TimeControl:
         text += f"{self.seconds:g}"
         return text + (f"+{self.increment:g}" if self.increment else "")
 
+    def option(self) -> str:
+        """The ``--tc`` text that ``parse`` reads back as this time control."""
+        if self.increment and not self.moves:
+            return f"{self.seconds / 60:g}+{self.increment:g}"
+        return self.pgn()
+
     def describe(self) -> str:
         """For the banner: ``5:00 each, +3 s a move``."""
         period = f" for {self.moves} moves, then again" if self.moves else " each"
