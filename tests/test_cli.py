@@ -85,7 +85,7 @@ def test_play_tictactoe_through_the_runner_to_the_end():
 def test_play_engine_moves_first_when_person_plays_second():
     result = run("play", "connect4", "--side", "second", "--depth", "3", "--no-color", input="quit\n")
     assert result.output.index("Engine plays") < result.output.index("Your move (O)")
-    assert "--side second --position" in result.output
+    assert "--side second --depth 3 --position" in result.output  # the resume line keeps the engine options
 
 
 def test_play_subprocess_survives_typos_and_undo():
@@ -103,7 +103,7 @@ def test_play_subprocess_survives_typos_and_undo():
     assert "Error: illegal move '8'" in out
     assert out.count("Engine plays") == 2  # after the first 4, and again after the undo
     assert "Hint:" in out
-    assert "Resume with: searchprune play connect4 --side first --position '4" in out
+    assert "Resume with: searchprune play connect4 --side first --depth 4 --position '4" in out
 
 
 def test_play_stops_cleanly_when_input_ends():
