@@ -7,14 +7,19 @@ board after random walks with every kind of move, null moves and take-backs.
 
 from __future__ import annotations
 
-import random
+
+import sys
+from pathlib import Path
 
 import chess
 import numpy as np
 import pytest
 import torch
 
-from searchprune.evaluation import infer
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chess_boards import random_boards  # noqa: E402
+
+from searchprune.evaluation import infer  # noqa: E402
 from searchprune.evaluation.store import load_net, read_net
 from searchprune.games import get_game
 from searchprune.games.chess import board as kernels
@@ -36,18 +41,7 @@ def _model(width: int, seed: int = 0) -> nnue.ChessNnue:
 
 
 def _boards(count: int, seed: int = 1) -> list[chess.Board]:
-    rng = random.Random(seed)
-    boards = []
-    while len(boards) < count:
-        board = chess.Board()
-        for _ in range(rng.randrange(0, 80)):
-            moves = list(board.legal_moves)
-            if not moves:
-                break
-            board.push(rng.choice(moves))
-        if not board.is_game_over():
-            boards.append(board)
-    return boards
+    return random_boards(count, seed, (0, 80), unfinished=True)
 
 
 def _torch_outputs(model: nnue.ChessNnue, boards: list[chess.Board]) -> np.ndarray:

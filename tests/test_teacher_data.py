@@ -8,7 +8,6 @@ must then equal.
 
 from __future__ import annotations
 
-import random
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import uci_random_engine  # noqa: E402
+from chess_boards import random_boards  # noqa: E402
 
 from searchprune.nets import packed, teacher_games  # noqa: E402
 
@@ -25,17 +25,7 @@ RANDOM_TEACHER = f"{sys.executable} {Path(__file__).with_name('uci_random_engine
 
 
 def _random_boards(count: int, seed: int = 0) -> list[chess.Board]:
-    rng = random.Random(seed)
-    boards = []
-    while len(boards) < count:
-        board = chess.Board()
-        for _ in range(rng.randrange(1, 120)):
-            moves = list(board.legal_moves)
-            if not moves:
-                break
-            board.push(rng.choice(moves))
-        boards.append(board)
-    return boards
+    return random_boards(count, seed, (1, 120))
 
 
 def test_a_record_is_32_bytes():
