@@ -66,10 +66,10 @@ def test_root_kernel_full_window_matches_oracle(algorithm):
     """The compiled root search alone, one fixed depth, no driver in between."""
     game = get_game("connect4")
     searcher = Searcher(game, algorithm=algorithm, tt_mb=1)
-    kernel = searcher.kernels.search_root
+    kernel = searcher.root_kernel()
     for state, depth, expected in C4_CASES[:60]:
         searcher.clear()
-        value = kernel(searcher.ctx, state, np.int64(depth), np.int64(-INF), np.int64(INF), np.int64(ALGORITHMS[algorithm]))
+        value = kernel(searcher.ctx, state, np.int64(depth), np.int64(-INF), np.int64(INF))
         assert value == expected
 
 

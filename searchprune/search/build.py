@@ -123,7 +123,7 @@ def module_text(game: Game, evaluator: str | None = None) -> tuple[str, str]:
 
 
 def build_searcher(game: Game, evaluator: str | None = None) -> ModuleType:
-    """The compiled search for ``game`` (module with ``search_root``, ``minimax``...).
+    """The compiled search for ``game`` (module with ``root_negascout``, ``minimax``...).
 
     ``evaluator`` is ``"package.module:function"`` with the signature
     ``evaluate(state, params) -> int``; by default the game's own ``evaluate``. The

@@ -121,6 +121,13 @@ class Searcher:
         """Ask a running search to stop soon; safe to call from another thread."""
         self.ctx.stop[0] = 1
 
+    def root_kernel(self):
+        """The compiled root search of ``self.algorithm``: ``(ctx, state, depth, alpha, beta) -> value``.
+
+        One kernel per algorithm (``search/root.py``), so that only the one used compiles.
+        """
+        return getattr(self.kernels, f"root_{self.algorithm}")
+
     def needs_compiling(self) -> bool:
         """True when the first search will compile rather than load from Numba's disk cache
         (the first run after an install or an edit of the compiled source).
@@ -128,7 +135,7 @@ class Searcher:
         Read from the presence of the root kernel's cache index; False where there is no
         disk cache to read (``NUMBA_DISABLE_JIT=1``).
         """
-        cache = getattr(self.kernels.search_root, "_cache", None)
+        cache = getattr(self.root_kernel(), "_cache", None)
         index = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
         return index is not None and not os.path.exists(index)
 
@@ -275,8 +282,7 @@ class Searcher:
         """The root's score of the move that led to ``child``, searched ``depth - 1`` plies
         in the child's window ``(alpha, beta)``; ``None`` if stopped. A mate score one
         ply further from the root than the child's search counted it."""
-        value = int(self.kernels.search_root(run_ctx, child, np.int64(depth - 1), np.int64(alpha),
-                                             np.int64(beta), algorithm))
+        value = int(self.root_kernel()(run_ctx, child, np.int64(depth - 1), np.int64(alpha), np.int64(beta)))
         if self.ctx.stats[context.ABORTED]:
             return None
         if value >= MATE_BOUND:
@@ -296,8 +302,7 @@ class Searcher:
         # nobody sets, and a stop() during it takes effect from depth 2.
         run_ctx = ctx._replace(stop=self._never_stop) if depth == 1 else ctx
         while True:
-            value = int(self.kernels.search_root(run_ctx, work, np.int64(depth), np.int64(alpha), np.int64(beta),
-                                                 algorithm))
+            value = int(self.root_kernel()(run_ctx, work, np.int64(depth), np.int64(alpha), np.int64(beta)))
             if ctx.stats[context.ABORTED] or algorithm == MINIMAX:
                 return value
             if value <= alpha and alpha > -INF:  # fail low: the true score is <= value

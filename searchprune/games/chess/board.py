@@ -99,6 +99,12 @@ MAX_MOVES = 256
 
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
+#: Wrap a constant argument of a kernel call: Numba compiles a callee once per distinct
+#: *literal* argument (``generate(..., 256, True)`` and ``(..., 1, False)`` were three
+#: compiles of the move generator), while a typed value compiles it once. Speed is the
+#: same: LLVM inlines the callee and folds the constant anyway.
+_I = np.int64
+_B = np.bool_
 #: Square bits as int64 patterns, for toggling the state's bitboards in place.
 SQ_BIT = (np.uint64(1) << np.arange(64, dtype=np.uint64)).view(np.int64)
 BIT = np.uint64(1) << np.arange(64, dtype=np.uint64)
@@ -127,13 +133,14 @@ def _ray_down(d: int, sq: int, occ: np.uint64) -> np.uint64:
 
 @njit(**JIT)
 def rook_attacks(sq: int, occ: np.uint64) -> np.uint64:
-    return _ray_up(NORTH, sq, occ) | _ray_up(EAST, sq, occ) | _ray_down(SOUTH, sq, occ) | _ray_down(WEST, sq, occ)
+    return (_ray_up(_I(NORTH), sq, occ) | _ray_up(_I(EAST), sq, occ)
+            | _ray_down(_I(SOUTH), sq, occ) | _ray_down(_I(WEST), sq, occ))
 
 
 @njit(**JIT)
 def bishop_attacks(sq: int, occ: np.uint64) -> np.uint64:
-    return (_ray_up(NORTH_EAST, sq, occ) | _ray_up(NORTH_WEST, sq, occ)
-            | _ray_down(SOUTH_WEST, sq, occ) | _ray_down(SOUTH_EAST, sq, occ))
+    return (_ray_up(_I(NORTH_EAST), sq, occ) | _ray_up(_I(NORTH_WEST), sq, occ)
+            | _ray_down(_I(SOUTH_WEST), sq, occ) | _ray_down(_I(SOUTH_EAST), sq, occ))
 
 
 @njit(**JIT)
@@ -220,7 +227,7 @@ def _ep_is_legal(state: np.ndarray, frm: int, to: int, capsq: int, ksq: int, us:
 def _add_targets(buf: np.ndarray, n: int, cap: int, frm: int, hits: np.uint64) -> int:
     """Append a move from ``frm`` to each square of ``hits``, stopping at ``cap`` moves."""
     while hits and n < cap:
-        buf[n] = encode(frm, lowest_index(hits), NORMAL)
+        buf[n] = encode(frm, lowest_index(hits), _I(NORMAL))
         n += 1
         hits &= hits - _ONE
     return n
@@ -231,9 +238,9 @@ def _add_pawn_move(buf: np.ndarray, n: int, cap: int, frm: int, to: int, promote
     """Append a pawn move; one reaching the last rank is four promotions (a queen only
     when ``tactical``), the queen first, stopping at ``cap`` moves."""
     if not promotes:
-        buf[n] = encode(frm, to, NORMAL)
+        buf[n] = encode(frm, to, _I(NORMAL))
         return n + 1
-    buf[n] = encode(frm, to, PROMO_Q)
+    buf[n] = encode(frm, to, _I(PROMO_Q))
     n += 1
     if not tactical:
         for kind in range(PROMO_N, PROMO_Q):
@@ -301,7 +308,7 @@ def generate(state: np.ndarray, buf: np.ndarray, cap: int, tactical: bool) -> in
             frm = to - 2 * up
             if pinned & BIT[frm] and not (LINE[ksq, frm] & BIT[to]):
                 continue
-            buf[n] = encode(frm, to, DOUBLE_PUSH)
+            buf[n] = encode(frm, to, _I(DOUBLE_PUSH))
             n += 1
             if n >= cap:
                 return n
@@ -326,7 +333,7 @@ def generate(state: np.ndarray, buf: np.ndarray, cap: int, tactical: bool) -> in
                 frm = lowest_index(capturers)
                 capturers &= capturers - _ONE
                 if _ep_is_legal(state, frm, ep, capsq, ksq, us, occ):
-                    buf[n] = encode(frm, ep, EN_PASSANT)
+                    buf[n] = encode(frm, ep, _I(EN_PASSANT))
                     n += 1
                     if n >= cap:
                         return n
@@ -363,7 +370,7 @@ def generate(state: np.ndarray, buf: np.ndarray, cap: int, tactical: bool) -> in
                 if (occ & path) or is_attacked(state, home + step, them, occ) \
                         or is_attacked(state, home + 2 * step, them, occ):
                     continue
-                buf[n] = encode(home, home + 2 * step, CASTLING)
+                buf[n] = encode(home, home + 2 * step, _I(CASTLING))
                 n += 1
                 if n >= cap:
                     return n
@@ -376,7 +383,7 @@ def generate(state: np.ndarray, buf: np.ndarray, cap: int, tactical: bool) -> in
         to = lowest_index(hits)
         hits &= hits - _ONE
         if not is_attacked(state, to, them, without_king):
-            buf[n] = encode(ksq, to, NORMAL)
+            buf[n] = encode(ksq, to, _I(NORMAL))
             n += 1
             if n >= cap:
                 return n
@@ -385,18 +392,18 @@ def generate(state: np.ndarray, buf: np.ndarray, cap: int, tactical: bool) -> in
 
 @njit(**JIT)
 def gen_moves(state: np.ndarray, buf: np.ndarray) -> int:
-    return generate(state, buf, MAX_MOVES, False)
+    return generate(state, buf, _I(MAX_MOVES), _B(False))
 
 
 @njit(**JIT)
 def gen_tactical(state: np.ndarray, buf: np.ndarray) -> int:
     """Captures and queen promotions (every evasion when in check), for quiescence."""
-    return generate(state, buf, MAX_MOVES, True)
+    return generate(state, buf, _I(MAX_MOVES), _B(True))
 
 
 @njit(**JIT)
 def has_legal_move(state: np.ndarray) -> bool:
-    return generate(state, state[SCRATCH:SCRATCH + 1], 1, False) > 0
+    return generate(state, state[SCRATCH:SCRATCH + 1], _I(1), _B(False)) > 0
 
 
 @njit(**JIT)
@@ -496,25 +503,25 @@ def make(state: np.ndarray, move: int) -> None:
     state[HALFMOVE] += 1
     if captured:
         _toggle(state, captured, capsq)
-        _score(state, captured, capsq, -1)
+        _score(state, captured, capsq, _I(-1))
         state[BOARD + capsq] = 0
         state[HALFMOVE] = 0
     _toggle(state, piece, frm)
-    _score(state, piece, frm, -1)
+    _score(state, piece, frm, _I(-1))
     state[BOARD + frm] = 0
     if PROMO_N <= kind <= PROMO_Q:
         piece = us * 8 + kind + 1  # PROMO_N..PROMO_Q are knight..queen
     _toggle(state, piece, to)
-    _score(state, piece, to, 1)
+    _score(state, piece, to, _I(1))
     state[BOARD + to] = piece
     if kind == CASTLING:
         rfrom, rto = _castle_rook(to)
         rook = state[BOARD + rfrom]
         _toggle(state, rook, rfrom)
-        _score(state, rook, rfrom, -1)
+        _score(state, rook, rfrom, _I(-1))
         state[BOARD + rfrom] = 0
         _toggle(state, rook, rto)
-        _score(state, rook, rto, 1)
+        _score(state, rook, rto, _I(1))
         state[BOARD + rto] = rook
     if (piece & 7) == PAWN + 1 or kind == EN_PASSANT or PROMO_N <= kind <= PROMO_Q:
         state[HALFMOVE] = 0
@@ -570,7 +577,7 @@ def unmake(state: np.ndarray, move: int) -> None:
 def make_null(state: np.ndarray) -> None:
     """Pass the move (null-move pruning). The half-move clock restarts, so no repetition
     is matched across a null move."""
-    _push_record(state, NULL_MOVE, 0)
+    _push_record(state, _I(NULL_MOVE), _I(0))
     state[EP] = NO_SQ
     state[HALFMOVE] = 0
     state[KEY] = np.int64(np.uint64(state[KEY]) ^ TURN_KEY)
