@@ -137,8 +137,7 @@ def test_negamax_has_one_signature(solver):
     state = GAME.parse_position(MIDGAME)
     solver.score(state)
     s = solver
-    ctx = solver_module.SolveContext(s._keys, s._vals, s._size, s._inv, s._low, s._tag, s._sort, s._params,
-                                     s._net_until, s._nodes)
+    ctx = solver_module.SolveContext(*s._arrays())
     # Direct call with the boundary's types (from the cache or compiled) ...
     solver_module._negamax(ctx, state[0], state[1], np.int64(state[2]), np.int64(-1), np.int64(0))
     # ... and a fresh compile of the body, whose recursive call goes to the dispatcher

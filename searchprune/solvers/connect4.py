@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from searchprune.bits import popcount
+from searchprune.bits import highest_index, popcount
 from searchprune.config import JIT
 from searchprune.games.base import GameError
 from searchprune.games.connect4 import (
@@ -51,6 +51,17 @@ from searchprune.games.connect4 import (
 from searchprune.evaluation.infer import connect4_forward_bits
 from searchprune.search.limits import Limit
 from searchprune.solvers.base import SolveProgress, SolveResult, Solver
+from searchprune.solvers.connect4_table import (
+    NO_MOVE,
+    ConnectFourTable,
+    best_move,
+    locate,
+    lower,
+    probe,
+    store,
+    upper,
+    work_of,
+)
 from searchprune.solvers.limits import ABORTED, FIRST_FREE, NODES, STOP, arm, halted, stop_reason
 from searchprune.types import ONGOING
 
@@ -60,66 +71,22 @@ _NET_RANK_MID = 4096
 _ZERO = np.uint64(0)
 _BOARD = int(BOARD)
 
-#: Bounds of any score the negamax can return (Pons' ``Position::MIN_SCORE``/``MAX_SCORE``).
-MIN_SCORE = -(CELLS // 2) + 3
-MAX_SCORE = (CELLS + 1) // 2 - 3
-
-# Transposition-table value encoding (Pons' ``Solver.cpp``), one uint8 per slot:
-#
-#     value  0         1 ......................... 37   38 ........................ 74
-#            |         |<------ upper bound ------>|    |<------ lower bound ------>|
-#          empty       score <= v + MIN_SCORE - 1       score >= v + 2*MIN_SCORE - MAX_SCORE - 2
-#                      (v = bound - MIN_SCORE + 1)      (v = bound + MAX_SCORE - 2*MIN_SCORE + 2)
-#                      bound -18 .. 18                  bound -18 .. 18
-#
-# A slot holds one bound only; the last store wins (no replacement policy, no depth).
-#
-# Slot ``key % size``; the uint32 beside it (default size, tt_log2 = 23):
-#
-#     bit   31 ...... 26 25 ........................... 0
-#           | gen tag  |  key & (2**26 - 1)            |
-#
-# The low 49 - tt_log2 key bits plus the slot number determine the 49-bit key (size is
-# a prime above 2**tt_log2: Chinese remainder theorem), so a match is never a false
-# hit. The tag is the table's generation (see ``Connect4Solver.reset``); 0 = never
-# written. Pons stores the low 32 key bits and has no tag; the stored values and
-# what a probe returns after a reset are the same.
-_UPPER_OFFSET = -MIN_SCORE + 1  # 19
-_LOWER_OFFSET = MAX_SCORE - 2 * MIN_SCORE + 2  # 56
-_LOWER_THRESHOLD = MAX_SCORE - MIN_SCORE + 1  # 37: values above it are lower bounds
-
-#: log2 of the default table's size: next_prime(2**23) slots, the reference's table.
+#: log2 of the default table's entries: 2**23 entries of 8 bytes, 64 MiB.
 _DEFAULT_TT_LOG2 = 23
-
-#: Bits of a position key (``current + mask`` < 2**49).
-_KEY_BITS = WIDTH * 7
 
 #: Rows of the per-ply move-sorting buffer (one row per number of stones played).
 _SORT_ROWS = CELLS + 1
 #: Columns of each row: up to WIDTH sorted entries (one spare slot).
 _SORT_COLS = 8
 
-
-def next_prime(n: int) -> int:
-    """Smallest prime >= ``n`` (``n`` >= 2); trial division, fine for table sizes."""
-    if n < 2:
-        raise ValueError(f"next_prime needs n >= 2, got {n}")
-
-    def is_prime(m: int) -> bool:
-        if m < 4:
-            return m >= 2
-        if m % 2 == 0:
-            return False
-        f = 3
-        while f * f <= m:
-            if m % f == 0:
-                return False
-            f += 2
-        return True
-
-    while not is_prime(n):
-        n += 1
-    return n
+#: Enhanced transposition cut-offs at nodes with at least this many empty cells:
+#: there the probes of the children (up to seven cache misses) cost little beside the
+#: subtree they may save; near the leaves they cost more than they save. The value 16
+#: was not swept on its own; the table and ETC together: bench/results/connect4_vs_pons.md.
+ETC_MIN_EMPTIES = 16
+#: Sort rank of the table's move: above any threat count (< 2**6) and net rank (<= 2**13).
+_TT_MOVE_RANK = 1 << 14
+_NO_WORK = np.int64(0)
 
 
 class SolveContext(NamedTuple):
@@ -131,24 +98,22 @@ class SolveContext(NamedTuple):
     every call. Numba compiles it into a plain struct passed down the recursion.
     """
 
-    #: Partial keys ``(key & tt_low) | tt_tag`` (uint32[tt_size]; layout above).
-    tt_keys: np.ndarray
-    #: Encoded bounds (uint8[tt_size]; 0: empty).
-    tt_vals: np.ndarray
-    #: Slots in the table (a prime).
-    tt_size: np.int64
-    #: ``1 / tt_size``, for the slot computation without a division.
-    tt_inv: np.float64
-    #: Mask of the key bits a partial key keeps.
-    tt_low: np.uint64
-    #: This generation's tag, in the partial key's high bits.
-    tt_tag: np.uint32
+    #: The transposition table (uint64[2 * buckets]; layout in ``connect4_table``).
+    table: np.ndarray
+    #: ``49 - bucket bits``: a key hash's high bits pick the bucket ...
+    bucket_shift: np.uint64
+    #: ... and the bits under this mask are the partial key kept in the entry.
+    partial_mask: np.uint64
+    #: This generation's tag, in the entry's generation field.
+    tag: np.uint64
     #: Move-sorting scratch, one row per number of stones (int64[_SORT_ROWS, _SORT_COLS]).
     sort_buf: np.ndarray
     #: Packed net for move ordering (``evaluation.infer.pack``; unused when net_until = 0).
     params: np.ndarray
     #: Order by the net at nodes with fewer stones than this.
     net_until: np.int64
+    #: Enhanced transposition cut-offs at nodes with fewer stones than this.
+    etc_until: np.int64
     #: ``nodes[0]``: negamax calls so far; then the limits (``searchprune.solvers.limits``)
     #: and the bisection's bounds so far (``LOWER``, ``UPPER``).
     nodes: np.ndarray
@@ -161,8 +126,50 @@ CONTROL = FIRST_FREE + 2
 
 
 @njit(**JIT)
+def _lowest_bit(x):
+    return x & (~x + _ONE)
+
+
+@njit(**JIT)
+def _column_of(move):
+    """The column of a one-bit ``move`` (7 bits a column)."""
+    return highest_index(move) // 7
+
+
+@njit(**JIT)
+def _transposition_cutoff(ctx, child_current, mask, poss, beta):
+    """Enhanced transposition cut-off: the best lower bound the table proves for the
+    position through one of the moves in ``poss``, and that move's column.
+
+    A child stored with an upper bound ``u`` (its score, from its side to move) proves
+    that the move is worth at least ``-u`` here. Returns (``-u``, column) for the
+    largest such bound, stopping early at one >= ``beta``; (-CELLS, ``NO_MOVE``) if no
+    child is in the table. (Plaat, Schaeffer, Pijls and de Bruin, "Nearly optimal
+    minimax tree search?", 1994.)
+    """
+    best = np.int64(-CELLS)
+    best_col = np.int64(NO_MOVE)
+    while poss:
+        move = _lowest_bit(poss)
+        poss ^= move
+        child_mask = mask | move
+        cslot, cident, _ = locate(child_current + child_mask, ctx.bucket_shift, ctx.partial_mask, ctx.tag)
+        entry = probe(ctx.table, cslot, cident)
+        if entry:
+            v = -upper(entry)
+            if v > best:
+                best = v
+                best_col = _column_of(move)
+                if v >= beta:
+                    break
+    return best, best_col
+
+
+@njit(**JIT)
 def _negamax(ctx, current, mask, moves, alpha, beta):
-    """Score a position with alpha-beta (negamax), exactly as Pons' ``Solver::negamax``.
+    """Score a position with alpha-beta (negamax), Pons' ``Solver::negamax`` plus a
+    two-bound table with a best move, mirror images folded, and enhanced transposition
+    cut-offs.
 
     The position is (``current``, ``mask``) with ``moves`` stones played. It must not be
     won already, and the side to move must not be able to win on its next move (the
@@ -175,14 +182,16 @@ def _negamax(ctx, current, mask, moves, alpha, beta):
     - if alpha <= true score <= beta, then returned value == true score
 
     Side effects (on ``ctx``, a ``SolveContext``): ``nodes[0]`` counts this call (one node
-    per call, like his counter); the transposition table receives an upper bound when
-    every move failed low, a lower bound on a beta cut-off; ``sort_buf[moves]`` is this
-    ply's scratch row for move sorting (children use the next rows, so the recursion
-    never overwrites a row still in use).
+    per call, like Pons' counter); the table receives the bounds this call proved (both
+    ends: what it had, intersected with the new one), the move that raised the score and
+    the work done; ``sort_buf[moves]`` is this ply's scratch row for move sorting
+    (children use the next rows, so the recursion never overwrites a row still in use).
     """
-    ctx.nodes[0] += 1
-    if halted(ctx.nodes):  # stopped (solvers.limits): the caller discards what comes back
+    nodes = ctx.nodes
+    nodes[0] += 1
+    if halted(nodes):  # stopped (solvers.limits): the caller discards what comes back
         return 0
+    start = nodes[0]
 
     # possibleNonLosingMoves
     opp_win = winning_cells(current ^ mask, mask)
@@ -199,81 +208,82 @@ def _negamax(ctx, current, mask, moves, alpha, beta):
     if moves >= CELLS - 2:  # draw: neither side can win with the last two stones
         return 0
 
-    lo = -((CELLS - 2 - moves) // 2)  # opponent cannot win next move
+    # [lo, hi]: what is proven about the score: the opponent cannot win next move, we
+    # cannot win at once, and whatever the table holds.
+    lo = -((CELLS - 2 - moves) // 2)
+    hi = (CELLS - 1 - moves) // 2
+    slot, ident, mirrored = locate(current + mask, ctx.bucket_shift, ctx.partial_mask, ctx.tag)
+    entry = probe(ctx.table, slot, ident)
+    tt_move = np.int64(NO_MOVE)
+    if entry:
+        lo = max(lo, lower(entry))
+        hi = min(hi, upper(entry))
+        tt_move = best_move(entry, mirrored)
     if alpha < lo:
         alpha = lo
         if alpha >= beta:
             return alpha
-    hi = (CELLS - 1 - moves) // 2  # we cannot win immediately
     if beta > hi:
         beta = hi
         if alpha >= beta:
             return beta
 
-    key = current + mask
-    # slot = key % tt_size without a 64-bit division (~20% of the time per node): the
-    # quotient from a float64 multiply by 1/tt_size is off by at most one (key < 2**49 is
-    # exact in a double; the relative error is ~2**-52 of a quotient below 2**26).
-    tt_size = ctx.tt_size
-    ikey = np.int64(key)
-    slot = ikey - np.int64(np.float64(ikey) * ctx.tt_inv) * tt_size
-    if slot < 0:
-        slot += tt_size
-    elif slot >= tt_size:
-        slot -= tt_size
-    partial = np.uint32(key & ctx.tt_low) | ctx.tt_tag
-    if ctx.tt_keys[slot] == partial:
-        val = np.int64(ctx.tt_vals[slot])
-        if val > _LOWER_THRESHOLD:  # lower bound
-            lo = val - _LOWER_OFFSET
-            if alpha < lo:
-                alpha = lo
-                if alpha >= beta:
-                    return alpha
-        elif val != 0:  # upper bound
-            hi = val - _UPPER_OFFSET
-            if beta > hi:
-                beta = hi
-                if alpha >= beta:
-                    return beta
+    child_current = current ^ mask
+    if moves < ctx.etc_until:
+        v, col = _transposition_cutoff(ctx, child_current, mask, poss, beta)
+        if v > lo:
+            lo = v
+            if v >= beta:
+                store(ctx.table, slot, ident, lo, hi, col, mirrored, _NO_WORK)
+                return v
+            if v > alpha:
+                alpha = v
 
-    # MoveSorter: insertion sort on (threat count, insertion rank); the rank breaks
-    # ties the way his sorter does (later-added first), the low 3 bits keep the column.
+    # Move order: the table's move, then Pons' MoveSorter: insertion sort on (threat
+    # count, insertion rank); the rank breaks ties the way his sorter does (later-added
+    # first), the low 3 bits keep the column.
     sort_buf = ctx.sort_buf
     n = 0
     for i in range(WIDTH - 1, -1, -1):
         col = CENTRE_ORDER[i]
         move = poss & column_mask(col)
         if move:
-            if moves < ctx.net_until:  # the net's opinion of the child, from its side: lower first
-                rank = _NET_RANK_MID - int(connect4_forward_bits(current ^ mask, mask | move, ctx.params)
+            if col == tt_move:
+                rank = _TT_MOVE_RANK
+            elif moves < ctx.net_until:  # the net's opinion of the child, from its side: lower first
+                rank = _NET_RANK_MID - int(connect4_forward_bits(child_current, mask | move, ctx.params)
                                            * _NET_RANK_MID)
                 rank = max(0, min(2 * _NET_RANK_MID, rank))
             else:
                 rank = popcount(winning_cells(current | move, mask))
-            entry = (rank << 6) | ((WIDTH - 1 - i) << 3) | col
+            entry_rank = (rank << 6) | ((WIDTH - 1 - i) << 3) | col
             pos = n
             n += 1
-            while pos > 0 and sort_buf[moves, pos - 1] > entry:
+            while pos > 0 and sort_buf[moves, pos - 1] > entry_rank:
                 sort_buf[moves, pos] = sort_buf[moves, pos - 1]
                 pos -= 1
-            sort_buf[moves, pos] = entry
+            sort_buf[moves, pos] = entry_rank
 
-    child_current = current ^ mask
+    best_col = np.int64(NO_MOVE)
     while n > 0:
         n -= 1
-        move = poss & column_mask(sort_buf[moves, n] & 7)
+        col = sort_buf[moves, n] & 7
+        move = poss & column_mask(col)
         score = -_negamax(ctx, child_current, mask | move, moves + 1, -beta, -alpha)
-        if ctx.nodes[ABORTED]:  # stopped: the score is meaningless and must not be stored
+        if nodes[ABORTED]:  # stopped: the score is meaningless and must not be stored
             return 0
         if score >= beta:
-            ctx.tt_keys[slot] = partial
-            ctx.tt_vals[slot] = np.uint8(score + _LOWER_OFFSET)
+            store(ctx.table, slot, ident, max(lo, score), hi, col, mirrored, work_of(nodes[0] - start))
             return score
-        alpha = max(alpha, score)
+        if score > alpha:
+            alpha = score
+            best_col = col
 
-    ctx.tt_keys[slot] = partial
-    ctx.tt_vals[slot] = np.uint8(alpha + _UPPER_OFFSET)
+    # Every move is worth at most alpha; a move that raised alpha inside the window
+    # was worth exactly alpha, which makes the score exact.
+    if best_col != NO_MOVE:
+        lo = alpha
+    store(ctx.table, slot, ident, lo, min(hi, alpha), best_col, mirrored, work_of(nodes[0] - start))
     return alpha
 
 
@@ -369,18 +379,18 @@ def _best_moves(ctx, current, mask, moves, score, weak, out):
 
 
 @njit(**JIT)
-def _solve_state(state, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params, net_until,
+def _solve_state(state, weak, table, bucket_shift, partial_mask, tag, sort_buf, params, net_until, etc_until,
                  nodes):
     """``_solve`` on a state array."""
-    ctx = SolveContext(tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params, net_until, nodes)
+    ctx = SolveContext(table, bucket_shift, partial_mask, tag, sort_buf, params, net_until, etc_until, nodes)
     return _solve(ctx, state[CURRENT], state[MASK], np.int64(state[PLY]), weak)
 
 
 @njit(**JIT)
-def _best_moves_state(state, score, weak, tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params,
-                      net_until, nodes, out):
+def _best_moves_state(state, score, weak, table, bucket_shift, partial_mask, tag, sort_buf, params, net_until,
+                      etc_until, nodes, out):
     """``_best_moves`` on a state array."""
-    ctx = SolveContext(tt_keys, tt_vals, tt_size, tt_inv, tt_low, tt_tag, sort_buf, params, net_until, nodes)
+    ctx = SolveContext(table, bucket_shift, partial_mask, tag, sort_buf, params, net_until, etc_until, nodes)
     return _best_moves(ctx, state[CURRENT], state[MASK], np.int64(state[PLY]), score, weak, out)
 
 
@@ -396,11 +406,11 @@ class Connect4Solver(Solver):
     from the side to move; ``best_moves`` is every optimal column, 0-based (for weak:
     every move keeping the result), since listing them costs little here.
 
-    The table (``next_prime(2**tt_log2)`` slots, 5 bytes each: about 40 MiB for the
-    default 23) is allocated once and kept between calls: nothing resets it implicitly.
-    Results are exact whatever the table holds (a slot only stores proven bounds of the
-    position with that key), but node counts and times depend on it; to measure each
-    position as Pons' benchmark does, from a fresh table, call ``reset()`` before it.
+    The table (``2**tt_log2`` entries of 8 bytes: 64 MiB for the default 23) is
+    allocated once and kept between calls: nothing resets it implicitly. Results are
+    exact whatever the table holds (an entry only stores proven bounds of the position
+    with that key), but node counts and times depend on it; to measure each position as
+    Pons' benchmark does, from a fresh table, call ``reset()`` before it.
     """
 
     game = "connect4"
@@ -408,36 +418,19 @@ class Connect4Solver(Solver):
 
     def __init__(self, tt_log2: int = _DEFAULT_TT_LOG2):
         if not isinstance(tt_log2, (int, np.integer)) or not 17 <= int(tt_log2) <= 30:
-            # 32-bit partial keys identify a 49-bit key only if size * 2**32 >= 2**49.
+            # 17: the partial key (49 - tt_log2 + 1 bits) must fit its 33-bit field.
             raise ValueError(f"tt_log2 must be an integer from 17 to 30, got {tt_log2!r}")
         self.tt_log2 = int(tt_log2)
-        self.tt_size = next_prime(1 << self.tt_log2)
-        self._size = np.int64(self.tt_size)
-        self._inv = np.float64(1.0 / self.tt_size)
-        self._keys = np.zeros(self.tt_size, dtype=np.uint32)
-        self._vals = np.zeros(self.tt_size, dtype=np.uint8)
-        # np.zeros maps the pages lazily; write them now (as Pons' constructor does) so
-        # that first touches do not page-fault inside timed solves.
-        self._keys.fill(0)
-        self._vals.fill(0)
-        # Partial keys: the low ``49 - tt_log2`` key bits identify a key within its slot
-        # (Chinese remainder theorem, as size > 2**tt_log2); the spare high bits of the
-        # uint32 hold a generation tag, so reset() is usually just a new tag.
-        low_bits = _KEY_BITS - self.tt_log2
-        self._low = np.uint64((1 << low_bits) - 1)
-        self._tag_shift = low_bits
-        self._generations = 1 << (32 - low_bits)  # tags 1 .. generations - 1 (0: never written)
-        self._generation = 0
-        self._tag = np.uint32(0)
+        self._table = ConnectFourTable(self.tt_log2)
+        self.tt_size = self._table.entries
         self._sort = np.zeros((_SORT_ROWS, _SORT_COLS), dtype=np.int64)
         self._params = np.zeros(1, dtype=np.float32)
         self._net_until = np.int64(0)
+        self._etc_until = np.int64(CELLS - ETC_MIN_EMPTIES + 1)
         self.net = None
         self._nodes = np.zeros(CONTROL, dtype=np.int64)  # the node count, the limits, the bounds so far
         self._out = np.zeros(WIDTH, dtype=np.int64)
         self._started = time.perf_counter()
-
-        self.reset()
 
     def use_net(self, net, until_ply: int = 14) -> None:
         """Order moves by ``net`` (a Connect Four ``evaluation.store.Net``; None: Pons' threat
@@ -458,17 +451,15 @@ class Connect4Solver(Solver):
         """Empty the transposition table.
 
         Logically exact: afterwards a probe finds only what was stored since. Usually it
-        only moves to the next generation tag (entries with an older tag never match);
-        when the tags run out (every ``2**(tt_log2 - 17) - 1`` resets; every time for
-        ``tt_log2 = 17``) the arrays are zeroed. Besides saving the memset, this keeps a
-        reset from flushing the CPU caches before a timed solve.
+        only moves to the next generation tag (``ConnectFourTable.reset``).
         """
-        self._generation += 1
-        if self._generation >= self._generations:
-            self._keys.fill(0)
-            self._vals.fill(0)
-            self._generation = 1 if self._generations > 1 else 0
-        self._tag = np.uint32(self._generation << self._tag_shift)
+        self._table.reset()
+
+    def _arrays(self) -> tuple:
+        """The context's arrays and scalars, in ``SolveContext`` order after the state."""
+        t = self._table
+        return (t.table, t.bucket_shift, t.partial_mask, t.tag, self._sort, self._params, self._net_until,
+                self._etc_until, self._nodes)
 
     @staticmethod
     def parse_line(line: str) -> tuple[str, int | None] | None:
@@ -523,20 +514,7 @@ class Connect4Solver(Solver):
         self._check(state)
         arm(self._nodes, limit)
         self._started = time.perf_counter()
-        s = _solve_state(
-            state,
-            bool(weak),
-            self._keys,
-            self._vals,
-            self._size,
-            self._inv,
-            self._low,
-            self._tag,
-            self._sort,
-            self._params,
-            self._net_until,
-            self._nodes,
-        )
+        s = _solve_state(state, bool(weak), *self._arrays())
         if weak and not self._nodes[ABORTED]:
             s = (s > 0) - (s < 0)
         return int(s), int(self._nodes[0])
@@ -558,22 +536,7 @@ class Connect4Solver(Solver):
                                stopped=stop_reason(self._nodes))
         best: list[int] = []
         if best_moves:
-            n = _best_moves_state(
-                state,
-                np.int64(s),
-                bool(weak),
-                self._keys,
-                self._vals,
-                self._size,
-                self._inv,
-                self._low,
-                self._tag,
-                self._sort,
-                self._params,
-                self._net_until,
-                self._nodes,
-                self._out,
-            )
+            n = _best_moves_state(state, np.int64(s), bool(weak), *self._arrays(), self._out)
             best = sorted(int(c) for c in self._out[:n])
         if self._nodes[ABORTED]:  # the score stands; the list of best columns is cut short
             best, best_moves = best[:0], False
