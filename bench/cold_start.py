@@ -22,10 +22,11 @@ from pathlib import Path
 TARGETS = {"cold": 15.0, "warm": 1.5}
 
 
-def first_move_seconds(env: dict, game: str, depth: int) -> float:
+def first_move_seconds(env: dict, game: str, depth: int, folder: str) -> float:
+    """Seconds to the first engine move; the process runs in ``folder`` (chess saves its PGN there)."""
     cmd = [sys.executable, "-m", "searchprune.cli", "play", game, "--side", "second", "--depth", str(depth), "--no-color"]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=folder)
     for line in proc.stdout:
         if line.startswith("Engine plays"):
             elapsed = time.perf_counter() - start
@@ -47,8 +48,8 @@ def main() -> None:
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(os.environ, NUMBA_CACHE_DIR=f"{tmp}/numba", SEARCHPRUNE_CACHE_DIR=f"{tmp}/sp")
-            cold.append(first_move_seconds(env, args.game, args.depth))
-            warm.extend(first_move_seconds(env, args.game, args.depth) for _ in range(2))
+            cold.append(first_move_seconds(env, args.game, args.depth, tmp))
+            warm.extend(first_move_seconds(env, args.game, args.depth, tmp) for _ in range(2))
     rows = {"cold": cold, "warm": warm}
     lines = [
         "| start | runs | median s | min s | max s | target s |",
