@@ -63,6 +63,10 @@ class PlayOptions:
     net: Net | str | None = None
     #: A clock for each side (``--tc``); None: the engine thinks ``limit`` a move, no clock.
     time_control: TimeControl | None = None
+    #: Play the exact solver's move where it proves one in time (``--no-solver``: False).
+    solver: bool = True
+    #: Play the opening book's move where it holds the position (``--no-book``: False).
+    book: bool = True
 
 
 class PlaySession:
@@ -84,7 +88,8 @@ class PlaySession:
         for move in moves or []:
             game.play(self.state, move)
             self.played.append(move)
-        self.engine = SearchEngine.create(game, algorithm=options.algorithm, hash_mb=options.tt_mb, net=options.net)
+        self.engine = SearchEngine.create(game, algorithm=options.algorithm, hash_mb=options.tt_mb, net=options.net,
+                                          exact={"solver": options.solver, "book": options.book})
         control = options.time_control
         self.clock = None if control is None else (Clock(control) if now is None else Clock(control, now))
         self.flipped = False
@@ -142,6 +147,8 @@ class PlaySession:
 
     def describe(self, result: PlayResult) -> str:
         info = result.info
+        if result.exact is not None:
+            return f"{result.exact.text()}, solved in {info.time:.2f} s, nodes {info.nodes:,}"
         return (
             f"score {format_score(result.score)}, depth {info.depth}, nodes {info.nodes:,}, "
             f"{info.time:.2f} s, {info.nps / 1e6:.2f} M nodes/s"
@@ -189,6 +196,10 @@ class PlaySession:
             words.append(f"--hash {options.tt_mb:g}")
         if options.net is not None:
             words.append(f"--net {getattr(options.net, 'name', options.net)}")
+        if not options.solver:
+            words.append("--no-solver")
+        if not options.book:
+            words.append("--no-book")
         return " ".join(words)
 
     def _run(self) -> State:

@@ -52,11 +52,13 @@ ARGUMENTS: dict[tuple[str, ...], list[list[str]]] = {
     ("nets", "list"): [[]],
     ("nets", "show"): [["nosuch"], ["connect4-mlp-h128-a730"], [""], ["/nonexistent.npz"]],
     ("nets", "verify"): [["nosuch"], ["connect4-mlp-h128-a730"], ["/nonexistent.npz"]],
+    ("book", "info"): [["connect4"], ["othello"], ["connect4", "--file", "/nonexistent.npz"], ["chess"]],
 }
 #: Input on stdin (play and uci read moves or commands until it ends).
 INPUT = {("play",): "quit\n", ("uci",): "uci\nisready\nquit\n"}
 #: Commands that do real work when their options are valid: only values click refuses.
-HEAVY = {("tournament",), ("train",), ("prune",), ("nets", "data"), ("bench", "compression")}
+HEAVY = {("tournament",), ("train",), ("prune",), ("nets", "data"), ("bench", "compression"), ("book", "build"),
+         ("book", "verify")}
 #: Arguments for the heavy commands, which must never get as far as working.
 HEAVY_ARGUMENTS = {
     ("tournament",): [["c4-random", "c4-random"], ["nosuch", "c4-random"], []],
@@ -64,6 +66,8 @@ HEAVY_ARGUMENTS = {
     ("prune",): [["connect4-mlp-h128-a730", "--method", "structured"], ["nosuch"], []],
     ("nets", "data"): [["connect4", "--out", "unused", "--games", "1"], ["shogi"]],
     ("bench", "compression"): [["--game", "connect4"], ["--game", "shogi"], []],
+    ("book", "build"): [["connect4", "--work", "unused"], ["othello"], []],
+    ("book", "verify"): [["connect4"], ["connect4", "--file", "/nonexistent.npz"], ["chess"]],
 }
 #: Values an option must never get here, even at its bound (time and allocations).
 NEVER = {"--hash": {"4096", "4096.0"}, "--depth": {"20"}, "--time": set(), "--games": set()}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from searchprune.cli.bench_commands import bench
+from searchprune.cli.book_commands import book
 from searchprune.cli.engine_commands import engines
 from searchprune.cli.game_commands import analyse, games_cmd, perft, play, solve, uci_command, warmup
 from searchprune.cli.net_commands import nets, prune, train
@@ -24,5 +25,5 @@ def main() -> None:
 
 
 for _command in (games_cmd, play, solve, bench, warmup, perft, analyse, tournament, engines, nets, train, prune,
-                 uci_command):
+                 uci_command, book):
     main.add_command(_command)

@@ -16,6 +16,8 @@ from searchprune.cli.options import (
     limit_or_usage,
     net_option,
     net_or_usage,
+    solver_option,
+    book_option,
 )
 from searchprune.engines.uci import HASH_DEFAULT_MB, HASH_MAX_MB, HASH_MIN_MB
 from searchprune.games import GameError, get_game, names
@@ -54,9 +56,11 @@ def games_cmd(as_json: bool) -> None:
                    "The engine spends its own clock; yours runs from the prompt until your move; "
                    "a fallen flag loses.")
 @net_option(" instead of the hand-written evaluation")
+@solver_option()
+@book_option()
 def play(game_name: str, side: str, depth: int | None, seconds: float | None, algorithm: str, tt_mb: float,
          position: str, color: bool | None, record_path: str | None, time_control: str | None,
-         net_name: str | None) -> None:
+         net_name: str | None, use_solver: bool, use_book: bool) -> None:
     """Play GAME against the engine in the terminal (moves may come from stdin).
 
     Commands at the prompt: a move, hint, undo, moves, flip, save [file], quit. Ctrl-C
@@ -75,6 +79,8 @@ def play(game_name: str, side: str, depth: int | None, seconds: float | None, al
         record_path=record_path,
         net=net_or_usage(net_name, game_name),
         time_control=_time_control_or_usage(time_control, seconds),
+        solver=use_solver,
+        book=use_book,
     )
     session = PlaySession(game, options, sys.stdin, sys.stdout, state, moves)
     session.run()
@@ -308,8 +314,10 @@ def perft(position: str, depth: int, game_name: str, divide: bool, as_json: bool
 @hash_option()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per iteration.")
 @net_option("")
+@solver_option()
+@book_option()
 def analyse(game_name: str, position: str, depth, seconds, nodes, algorithm: str, tt_mb: float, as_json: bool,
-            net_name: str | None) -> None:
+            net_name: str | None, use_solver: bool, use_book: bool) -> None:
     """Search POSITION of GAME and print each iteration (depth, score, nodes, PV).
 
     Ctrl-C stops the search at once, prints the last completed iteration's move and exits 130.
@@ -321,7 +329,8 @@ def analyse(game_name: str, position: str, depth, seconds, nodes, algorithm: str
     game = game_or_usage(game_name)
     try:
         state = game.parse_position(position)
-        engine = SearchEngine.create(game, algorithm=algorithm, hash_mb=tt_mb, net=net_or_usage(net_name, game_name))
+        engine = SearchEngine.create(game, algorithm=algorithm, hash_mb=tt_mb, net=net_or_usage(net_name, game_name),
+                                     exact={"solver": use_solver, "book": use_book})
     except (GameError, ValueError) as error:
         raise click.UsageError(str(error)) from None
     limit = limit_or_usage(depth, seconds, nodes)
@@ -352,11 +361,21 @@ def analyse(game_name: str, position: str, depth, seconds, nodes, algorithm: str
     except GameError as error:
         raise click.UsageError(str(error)) from None
     best = f"bestmove {game.format_move(state, result.move)}"
+    if not interrupted:
+        _echo_exact(game, state, result, as_json)
     if interrupted:  # Ctrl-C: the last completed iteration's move, then the shell's code for SIGINT
         click.echo(f"interrupted after depth {result.info.depth}: {best}", err=as_json)
         exit_interrupted()
     if not as_json:
         click.echo(best)
+
+
+def _echo_exact(game, state, result, as_json: bool) -> None:
+    """The solver's proof, when the move came from one (``result.exact``)."""
+    if result.exact is not None:
+        move = game.format_move(state, result.move)
+        click.echo(json.dumps({"exact": result.exact.text(), "move": move}) if as_json
+                   else f"solved: {result.exact.text()}")
 
 
 @click.command("uci")

@@ -70,6 +70,18 @@ def hash_option():
                         help="Transposition table MiB.")
 
 
+def solver_option():
+    return click.option("--solver/--no-solver", "use_solver", default=True, show_default=True,
+                        help="Connect Four and Othello: play the exact solver's move when it proves one "
+                             "within the move's time (--time or --tc; never at a fixed --depth/--nodes).")
+
+
+def book_option():
+    return click.option("--book/--no-book", "use_book", default=True, show_default=True,
+                        help="Connect Four: play the opening book's proven move where it holds the position "
+                             "(with --time or --tc).")
+
+
 def game_or_usage(name: str):
     try:
         return get_game(name)

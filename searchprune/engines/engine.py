@@ -20,9 +20,11 @@ from __future__ import annotations
 import abc
 import importlib
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from searchprune.engines.exact import exact_play_for
 from searchprune.engines.spec import EngineSpec, SpecError
 from searchprune.engines.timing import move_time
 from searchprune.games import Game, get_game
@@ -79,18 +81,23 @@ class SearchEngine(Engine):
         super().__init__(spec, game)
         self.searcher = Searcher(game, algorithm=spec.algorithm, tt_mb=spec.hash_mb, evaluator=spec.evaluator,
                                  net=net if net is not None else spec.net, **spec.search)
+        #: The exact solver's part of a timed move (``searchprune.engines.exact``); None
+        #: for a game without a solver or with the solver switched off.
+        self.exact = exact_play_for(game, spec.exact)
         self.used = False
 
     @classmethod
     def create(cls, game: Game, *, algorithm: str = "negascout", hash_mb: float = 16, net=None,
-               limits: dict | None = None, name: str = "searchprune", **search: bool) -> SearchEngine:
+               limits: dict | None = None, name: str = "searchprune", exact: dict | None = None,
+               **search: bool) -> SearchEngine:
         """An engine from keyword options instead of a spec file.
 
         ``search``: ``Searcher`` switches (``null_move=False``, ...); ``limits``: a spec's
-        ``[limits]`` for ``play`` (callers that pass a ``Limit`` to ``analyse`` need none).
+        ``[limits]`` for ``play`` (callers that pass a ``Limit`` to ``analyse`` need none);
+        ``exact``: a spec's ``[exact]`` (``{"solver": False}`` turns the solver off).
         """
         spec = EngineSpec(name=name, game=game.info.name, algorithm=algorithm, hash_mb=hash_mb,
-                          limits=dict(limits or {}), search=dict(search))
+                          limits=dict(limits or {}), search=dict(search), exact=dict(exact or {}))
         return cls(spec, game, net=net)
 
     @property
@@ -103,12 +110,16 @@ class SearchEngine(Engine):
             self.clear()
 
     def clear(self) -> None:
-        """Forget everything learnt: table, killers, history."""
+        """Forget everything learnt: tables (the solver's too), killers, history."""
         self.searcher.clear()
+        if self.exact is not None:
+            self.exact.new_game()
         self.used = False
 
     def stop(self) -> None:
         """Ask a running ``analyse`` or ``play`` to stop soon; safe to call from another thread."""
+        if self.exact is not None:
+            self.exact.stop()
         self.searcher.stop()
 
     def needs_compiling(self) -> bool:
@@ -124,6 +135,8 @@ class SearchEngine(Engine):
         """
         state = self.game.new_state()
         self.analyse(state, Limit(depth=depth))
+        if self.exact is not None:
+            self.exact.solver_class.warm_up()
         self.clear()
         for move in self.game.legal_moves(state)[:1]:
             self.game.play(state, move)
@@ -138,9 +151,20 @@ class SearchEngine(Engine):
 
         ``multipv``, ``root_moves`` and ``on_lines``: the best ``multipv`` lines, or only
         these moves at the root (``Searcher.search``).
-        Raises ``GameError`` if the game is already over.
+        With a time limit and a single line, a game with a solver plays the solver's
+        move when it proves one in time (``searchprune.engines.exact``: the result's
+        ``source`` is then ``"solver"`` and ``exact`` its value), else searches in the
+        time left. Raises ``GameError`` if the game is already over.
         """
         self.used = True
+        if self.exact is not None and limit is not None and limit.time is not None and multipv == 1 \
+                and root_moves is None:
+            start = time.perf_counter()
+            found = self.exact.play(state, limit, lambda s, lim, moves: self.searcher.search(s, lim, root_moves=moves))
+            if found is not None:  # proven: no iterations to report (``found.exact`` says it all)
+                return found
+            limit = Limit(depth=limit.depth, nodes=limit.nodes,
+                          time=max(limit.time - (time.perf_counter() - start), 0.001))
         return self.searcher.search(state, limit, on_iteration=on_iteration, multipv=multipv,
                                     root_moves=root_moves, on_lines=on_lines)
 

@@ -16,6 +16,17 @@ A spec names one engine a tournament (or ``play``) can run::
     [search]                          # switches of searchprune.search.driver.Searcher
     killers = false
 
+    [exact]                           # games with an exact solver (connect4, othello):
+    book = true                       # play the opening book's proven move (connect4)
+    solver = true                     # solve when the move's budget allows
+    solver_empties = 16               # (searchprune.engines.exact); optional: solve only
+                                      # at this many empties or fewer (default: measured)
+
+Exact play needs a time budget (``time`` or ``clock``): a move limited only by depth or
+nodes is the search's alone, so fixed-depth and fixed-node specs stay reproducible. The
+book and the solver are on by default for a game that has them, whenever the spec has a
+time budget.
+
 A ``uci`` spec runs an external UCI engine through ``chess.engine`` (chess only)::
 
     kind = "uci"
@@ -47,6 +58,9 @@ LIMIT_KEYS = ("depth", "nodes", "time", "clock", "increment")
 #: spelled out here so that reading a spec does not import the compiled search).
 SEARCH_SWITCHES = ("tt", "hints", "killers", "history", "aspiration",
                    "qsearch", "check_extension", "null_move", "lmr", "futility", "mate_distance")
+#: ``[exact]`` keys (``searchprune.engines.exact``): two switches and the solve threshold.
+EXACT_SWITCHES = ("book", "solver")
+EXACT_KEYS = (*EXACT_SWITCHES, "solver_empties")
 
 
 class SpecError(ValueError):
@@ -64,6 +78,8 @@ class EngineSpec:
     net: str | None = None
     limits: dict = field(default_factory=dict)
     search: dict = field(default_factory=dict)
+    #: ``[exact]``: book, solver (switches), solver_empties; empty: the defaults.
+    exact: dict = field(default_factory=dict)
     command: str | None = None
     uci_options: dict = field(default_factory=dict)
     engine_class: str | None = None
@@ -120,11 +136,44 @@ def _check_net(net, game: str, where: str, source: str) -> str:
     return str(path.resolve())
 
 
+def _check_exact(table, game: str, kind: str, limits: dict, where: str) -> dict:
+    """The ``[exact]`` table, checked: known keys, true/false switches, a whole number of
+    empties, a game with a solver, and a time budget for whatever is switched on."""
+    from searchprune.games.registry import solver_path
+
+    if not isinstance(table, dict):
+        raise SpecError(f"engine spec {where}: [exact] must be a table (book, solver, solver_empties)")
+    if not table:
+        return {}
+    for key, value in table.items():
+        if key not in EXACT_KEYS:
+            raise SpecError(f"engine spec {where}: unknown [exact] key {key!r} (known: {', '.join(EXACT_KEYS)})")
+        if key in EXACT_SWITCHES and not isinstance(value, bool):
+            raise SpecError(f"engine spec {where}: [exact] {key} must be true or false, got {value!r}")
+    empties = table.get("solver_empties")
+    if empties is not None and (not isinstance(empties, int) or isinstance(empties, bool) or empties < 0):
+        raise SpecError(f"engine spec {where}: [exact] solver_empties must be a whole number >= 0, got {empties!r}")
+    if kind != "searchprune":
+        raise SpecError(f"engine spec {where}: [exact] is for searchprune engines, not {kind}")
+    try:
+        has_solver = solver_path(game) is not None
+    except ValueError as error:  # GameError: an unknown game
+        raise SpecError(f"engine spec {where}: {error}") from None
+    if not has_solver:
+        raise SpecError(f"engine spec {where}: [exact] needs a game with an exact solver (connect4, othello), "
+                        f"not {game}")
+    switched_on = any(table.get(key, True) for key in EXACT_SWITCHES)
+    if switched_on and "time" not in limits and "clock" not in limits:
+        raise SpecError(f"engine spec {where}: [exact] play needs a time budget: give [limits] time or clock "
+                        "(or book = false and solver = false)")
+    return dict(table)
+
+
 def spec_from_dict(data: dict, *, default_name: str = "engine", source: str = "") -> EngineSpec:
     """Validate ``data`` (a parsed TOML table) into an ``EngineSpec``."""
     where = source or default_name
-    known = {"name", "game", "kind", "algorithm", "hash_mb", "evaluator", "net", "limits", "search", "command",
-             "uci_options", "class", "params"}
+    known = {"name", "game", "kind", "algorithm", "hash_mb", "evaluator", "net", "limits", "search", "exact",
+             "command", "uci_options", "class", "params"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise SpecError(f"engine spec {where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
@@ -152,6 +201,7 @@ def spec_from_dict(data: dict, *, default_name: str = "engine", source: str = ""
         if key not in SEARCH_SWITCHES or not isinstance(value, bool):
             raise SpecError(f"engine spec {where}: [search] takes true/false switches {', '.join(SEARCH_SWITCHES)}, "
                             f"got {key} = {value!r}")
+    exact = _check_exact(data.get("exact", {}), game, kind, limits, where)
     hash_mb = data.get("hash_mb", 16)
     if not isinstance(hash_mb, (int, float)) or not 0 < hash_mb <= 65536:
         raise SpecError(f"engine spec {where}: hash_mb must be in (0, 65536], got {hash_mb!r}")
@@ -174,6 +224,7 @@ def spec_from_dict(data: dict, *, default_name: str = "engine", source: str = ""
         net=net,
         limits=limits,
         search=search,
+        exact=exact,
         command=data.get("command"),
         uci_options=dict(data.get("uci_options", {})),
         engine_class=data.get("class"),

@@ -105,6 +105,9 @@ class GameBundle:
     solver: str | None = None
     #: Openings file (one position a line, ``#`` comments), relative to the repository root.
     openings: str | None = None
+    #: ``"package.module:Class"`` of the opening book of proven moves; its ``default()``
+    #: is the shipped book, or None where none is shipped (``searchprune.engines.exact``).
+    book: str | None = None
 
     #: Further net architectures the runtime loads for this game (a newer one, or an older
     #: one whose shipped nets must keep loading); ``net`` is the one ``searchprune train``
@@ -118,7 +121,7 @@ class GameBundle:
 
     def paths(self) -> list[str]:
         """Every ``"package.module:attribute"`` the bundle names."""
-        paths = [self.game, self.solver]
+        paths = [self.game, self.solver, self.book]
         for net in self.nets:
             paths += [net.evaluator, net.features, net.mirror]
         if self.data:

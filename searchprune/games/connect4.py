@@ -321,4 +321,5 @@ BUNDLE = GameBundle(
                    position_text="searchprune.nets.data:connect4_text"),
     solver="searchprune.solvers.connect4:Connect4Solver",
     openings="games/connect4/openings.txt",
+    book="searchprune.solvers.book:OpeningBook",
 )

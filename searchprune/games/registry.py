@@ -88,6 +88,11 @@ def solver_path(name: str) -> str | None:
     return bundle(name).solver
 
 
+def book_path(name: str) -> str | None:
+    """``"package.module:Class"`` of game ``name``'s opening book, or None where it has none."""
+    return bundle(name).book
+
+
 def openings_path(name: str) -> Path | None:
     """Game ``name``'s openings file, or None where it has none."""
     relative = bundle(name).openings

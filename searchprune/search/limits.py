@@ -70,6 +70,40 @@ class SearchInfo:
 
 
 @dataclass(frozen=True)
+class ExactScore:
+    """A proven game-theoretic value of a position, from the side to move: what an
+    engine knows when a solve finished (``PlayResult.exact``).
+
+    Game-neutral: each solver translates its own score convention into it
+    (``Solver.exact_score``).
+    """
+
+    #: 1 a win, 0 a draw, -1 a loss for the side to move, under perfect play.
+    outcome: int
+    #: Plies from this position to the deciding move, that move included (Connect Four:
+    #: the move that makes four, by either side); None where not known.
+    plies: int | None = None
+    #: The final disc difference (Othello); None where the game has none.
+    margin: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.outcome not in (-1, 0, 1):
+            raise ValueError(f"outcome must be -1, 0 or 1, got {self.outcome}")
+
+    def text(self) -> str:
+        """``win in 5 plies`` / ``draw`` / ``loss in 4 plies``, or ``win by 12`` / ``loss by 6``
+        where the margin is known; then ``(exact)``."""
+        if self.outcome == 0:
+            return "draw (exact)"
+        verdict = "win" if self.outcome > 0 else "loss"
+        if self.margin is not None:
+            return f"{verdict} by {abs(self.margin)} (exact)"
+        if self.plies is not None:
+            return f"{verdict} in {self.plies} plies (exact)"
+        return f"{verdict} (exact)"
+
+
+@dataclass(frozen=True)
 class PlayResult:
     """The outcome of a search: the move to play and how it was found."""
 
@@ -83,3 +117,7 @@ class PlayResult:
     #: A search for several lines (``multipv``, ``root_moves``): the last completed
     #: iteration's lines, best first, each ``pv`` from the root; empty otherwise.
     lines: list[SearchInfo] = field(default_factory=list)
+    #: Where the move comes from: ``"search"``, or ``"solver"`` when it is proven
+    #: optimal (``searchprune.engines.exact``); ``exact`` then holds the value.
+    source: str = "search"
+    exact: ExactScore | None = None

@@ -105,6 +105,17 @@ class Solver(Protocol):
         """
         ...
 
+    @staticmethod
+    def empties(state) -> int:
+        """Empty squares (cells) of ``state``: the solve's size."""
+        ...
+
+    @staticmethod
+    def exact_score(state, score: int):
+        """``score`` (a finished strong solve of ``state``) as a game-neutral
+        ``searchprune.search.limits.ExactScore``: outcome, and distance or margin."""
+        ...
+
     def stop(self) -> None:
         """Ask a running ``solve`` to stop soon (safe from another thread): it returns its
         best so far with ``stopped="interrupted"``."""

@@ -49,7 +49,7 @@ from searchprune.games.connect4 import (
     winning_cells,
 )
 from searchprune.evaluation.infer import connect4_forward_bits
-from searchprune.search.limits import Limit
+from searchprune.search.limits import ExactScore, Limit
 from searchprune.solvers.base import SolveProgress, SolveResult, Solver
 from searchprune.solvers.connect4_table import (
     NO_MOVE,
@@ -492,6 +492,27 @@ class Connect4Solver(Solver):
             raise GameError(f"cannot solve a finished Connect Four game: the position is {what}")
 
     # -- API ----------------------------------------------------------------------------
+
+    @staticmethod
+    def empties(state) -> int:
+        """Empty cells of ``state``."""
+        return CELLS - int(state[PLY])
+
+    @staticmethod
+    def exact_score(state, score: int) -> ExactScore:
+        """Pons' ``score`` of ``state`` as outcome and distance.
+
+        Pons scores a win made with ``m_w`` stones on the board before the winning move
+        as ``(CELLS + 1 - m_w) // 2``, from the winner's side. The winner moves when the
+        stone count has its parity, so ``m_w`` is the one of ``42 - 2|s|`` and
+        ``43 - 2|s|`` with that parity; the deciding move is ``m_w - m + 1`` plies away.
+        """
+        if score == 0:
+            return ExactScore(outcome=0)
+        stones = int(state[PLY])
+        winner_parity = stones & 1 if score > 0 else (stones + 1) & 1
+        before_win = CELLS - 2 * abs(score) + winner_parity
+        return ExactScore(outcome=1 if score > 0 else -1, plies=before_win - stones + 1)
 
     def stop(self) -> None:
         """Ask a running ``solve`` to stop soon; safe to call from another thread."""

@@ -51,7 +51,7 @@ from searchprune.games.othello import (
     potential_mobility,
 )
 from searchprune.hashing import mix
-from searchprune.search.limits import Limit
+from searchprune.search.limits import ExactScore, Limit
 from searchprune.solvers.base import SolveProgress, SolveResult, Solver
 from searchprune.solvers.limits import ABORTED, FIRST_FREE, NODES, STOP, arm, halted, stop_reason
 
@@ -614,6 +614,16 @@ class OthelloSolver(Solver):
             raise GameError("inconsistent Othello state: a square holds both colours")
         if not legal_moves(state[PLAYER], state[OPPONENT]) and not legal_moves(state[OPPONENT], state[PLAYER]):
             raise GameError("cannot solve a finished Othello game: neither side can move")
+
+    @staticmethod
+    def empties(state) -> int:
+        """Empty squares of ``state``."""
+        return 64 - popcount(state[PLAYER] | state[OPPONENT])
+
+    @staticmethod
+    def exact_score(state, score: int) -> ExactScore:
+        """The final disc difference ``score`` as outcome and margin."""
+        return ExactScore(outcome=(score > 0) - (score < 0), margin=int(score))
 
     def stop(self) -> None:
         """Ask a running ``solve`` to stop soon; safe to call from another thread."""
