@@ -85,6 +85,8 @@ class Proc:
                 return at, line
 
     def interrupt(self) -> tuple[float, int, list[str]]:
+        """SIGINT; (seconds to exit, exit code, the lines printed after it: stdout, then
+        the terminal's stderr)."""
         start = time.perf_counter()
         self.proc.send_signal(signal.SIGINT)
         code = self.proc.wait(timeout=60)
@@ -93,12 +95,25 @@ class Proc:
         while True:
             _, line = self.lines.get(timeout=10)
             if line is None:
-                return elapsed, code, rest
+                break
             rest.append(line)
+        if self.controller is not None:
+            tail = b""
+            while select.select([self.controller], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(self.controller, 4096)
+                except OSError:  # the terminal closed with the process
+                    break
+                if not chunk:
+                    break
+                tail += chunk
+            rest += tail.decode(errors="replace").replace("\r", "\n").splitlines()
+        return elapsed, code, rest
 
 
-# Each case: (name, command, stdin, the line to wait for before SIGINT, extra wait, a line it must print);
-# a wait-for of None waits for the solve's first progress line on a terminal.
+# Each case: (name, command, stdin, what to wait for before SIGINT, extra wait, a line it must print).
+# A str waits for that line on stdout; bytes for that text on stderr, a terminal (progress bars);
+# None for the solve's first progress line there. ``{folder}`` is the run's temporary folder.
 CASES = [
     ("analyse chess --time 120", ["analyse", "chess", "--time", "120"], None, "depth   4", 0.0,
      "interrupted after depth"),
@@ -109,22 +124,33 @@ CASES = [
     ("play chess, at the prompt", ["play", "chess", "--depth", "1", "--no-color"], "d4\n", "Engine plays", 0.5,
      "Resume with"),
     ("uci, go infinite", ["uci"], "isready\nposition startpos\ngo infinite\n", "info depth 4", 0.0, "bestmove"),
+    ("tournament, 2 workers", ["tournament", "c4-negascout-d8", "c4-negascout-d6", "--rounds", "200",
+                               "--concurrency", "2", "--out", "{folder}/t-{run}", "--progress"], None, b"game", 2.0,
+     "finished games are saved"),
+    ("nets data connect4", ["nets", "data", "connect4", "--out", "{folder}/d-{run}", "--games", "400",
+                            "--concurrency", "1"], None, b"%", 2.0, "finished shards are kept"),
+    ("train connect4", ["train", "connect4", "--data", "{folder}/train-data", "--out", "{folder}/r-{run}", "--epochs", "200",
+                        "--hidden", "64"], None, b"epoch", 2.0, "last finished epoch is saved"),
 ]
 
 
 def ctrl_c_rows(runs: int, folder: str) -> list[str]:
+    # what the train case trains on: a small data set, made whole first
+    subprocess.run(CLI + ["nets", "data", "connect4", "--out", f"{folder}/train-data", "--games", "40",
+                          "--concurrency", "2"], check=True, capture_output=True, cwd=folder)
     rows = []
     for name, args, stdin, wait_for, extra, expected in CASES:
         times, codes, printed = [], set(), True
-        for _ in range(runs):
-            proc = Proc(CLI + args + (["--pgn", f"{folder}/game.pgn"] if args[0] == "play" else []), cwd=folder,
-                        terminal=wait_for is None)
+        for run in range(runs):
+            words = [word.replace("{folder}", folder).replace("{run}", str(run)) for word in args]
+            proc = Proc(CLI + words + (["--pgn", f"{folder}/game.pgn"] if args[0] == "play" else []), cwd=folder,
+                        terminal=not isinstance(wait_for, str))
             if stdin:
                 proc.send(stdin)
-            if wait_for:
+            if isinstance(wait_for, str):
                 proc.until(wait_for)
             else:
-                proc.until_stderr(b"M nodes/s")
+                proc.until_stderr(wait_for or b"M nodes/s")
             time.sleep(extra)
             elapsed, code, rest = proc.interrupt()
             times.append(elapsed)

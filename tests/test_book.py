@@ -164,3 +164,18 @@ def test_the_engine_never_spoils_a_drawn_or_won_position():
             assert loser == 1 - engine_side, moves
         else:
             assert loser != engine_side, moves
+
+
+@pytest.mark.skipif(SHIPPED is None, reason="no opening book shipped in games/connect4")
+def test_solve_answers_from_the_book_unless_told_not_to():
+    """The empty board: the book's +1 and column 4 at once; --no-book leaves it to the
+    solver (here stopped by --time, so only a bound)."""
+    import json
+
+    result = CliRunner().invoke(main, ["solve", "connect4", "", "--json"])
+    record = json.loads(result.output)
+    assert result.exit_code == 0 and record["source"] == "book"
+    assert record["score"] == 1 and record["best_moves"] == ["4"] and record["nodes"] == 0
+    result = CliRunner().invoke(main, ["solve", "connect4", "", "--json", "--no-book", "--time", "0.2"])
+    record = json.loads(result.output)
+    assert "source" not in record and record["stopped"] == "time"

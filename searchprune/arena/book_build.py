@@ -28,7 +28,8 @@ from searchprune.solvers.book import WIDTH, OpeningBook, book_move, canonical_ke
 
 __all__ = ["build_book", "verify_book"]
 
-#: Positions a worker solves per task (one task's results are written together).
+#: Most positions a worker solves per task (one task's results are written together);
+#: fewer where a ply has few, so that every worker gets some.
 CHUNK = 8
 
 _SOLVER = None
@@ -132,7 +133,8 @@ def build_book(work: str | Path, plies: int, *, start: str = "", concurrency: in
             path = work / f"ply-{ply}.jsonl"
             done = _read_done(path)
             todo = [p for p in positions if p not in done]
-            chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
+            size = max(1, min(CHUNK, len(todo) // (4 * concurrency)))
+            chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
             with open(path, "a") as handle:
                 futures = [executor.submit(solve_positions, chunk) for chunk in chunks]
                 for future in as_completed(futures):

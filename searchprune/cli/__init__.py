@@ -13,8 +13,9 @@ import click
 from searchprune.cli.bench_commands import bench
 from searchprune.cli.book_commands import book
 from searchprune.cli.engine_commands import engines
-from searchprune.cli.game_commands import analyse, games_cmd, perft, play, solve, uci_command, warmup
+from searchprune.cli.game_commands import analyse, games_cmd, perft, play, uci_command, warmup
 from searchprune.cli.net_commands import nets, prune, train
+from searchprune.cli.solve_command import solve
 from searchprune.cli.tournament_command import tournament
 
 
