@@ -51,6 +51,9 @@ SMALL: dict[str, tuple[dict[str, str], list[str], str | None]] = {
     "searchprune play tictactoe --depth 9": ({}, [], "5\nquit\n"),
     "searchprune play othello --time 2": ({"--time": "0.5"}, [], "d3\nquit\n"),
     "searchprune analyse connect4 4453 --depth 14": ({"--depth": "8"}, [], None),
+    "searchprune book verify connect4": ({"--sample": "3"}, [], None),
+    "searchprune book build connect4": ({"--plies": "11", "--work": "{tmp}/book-work", "--out": "{tmp}/book.npz"},
+                                        ["--start", "4444333"], None),
     "searchprune solve othello --weak --all-best --file": ({}, [], None),
     "searchprune play chess --time 2": ({"--time": "0.2"}, [], "e4\nquit\n"),
     "searchprune analyse chess": ({"--time": "0.5"}, [], None),
@@ -119,7 +122,7 @@ def small(line: str, tmp: Path) -> tuple[list[str], str | None]:
             if word.isdigit():  # a positional value (perft's depth)
                 words[i] = replace[word]
             else:
-                words[i + 1] = replace[word]
+                words[i + 1] = replace[word].replace("{tmp}", str(tmp))
         words[i] = _repository_path(words[i], tmp)
     return words + [w.replace("{tmp}", str(tmp)) for w in extra], stdin
 

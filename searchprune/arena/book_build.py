@@ -5,7 +5,8 @@ book move and the opponent plays anything, as first player and as second player.
 by ply: the positions where the engine is to move are solved (the exact score and every
 optimal column); the engine's book move (``book_move``, in the canonical orientation) is
 played; each legal reply that does not end the game gives a position two plies on.
-Mirror images are folded (one canonical position each, see ``solvers.book``).
+Mirror images and transpositions are folded (one canonical position each, see
+``solvers.book``).
 
 Resumable and sharded: each ply's results go to ``<work>/ply-<p>.jsonl`` as they are
 solved (one line a position), and a rerun solves only what is missing; the finished
@@ -65,6 +66,17 @@ def _canonical_moves(moves: str) -> str:
     return "".join(str(WIDTH + 1 - int(c)) for c in moves) if mirrored else moves
 
 
+def _add(positions: dict[int, str], moves: str) -> None:
+    """Add the position ``moves`` reaches to ``{canonical key: moves}``: one entry a
+    position, whatever the move order or orientation (the smallest move string kept)."""
+    from searchprune.games import get_game
+
+    canonical = _canonical_moves(moves)
+    key, _ = canonical_key(get_game("connect4").parse_position(canonical))
+    if key not in positions or canonical < positions[key]:
+        positions[key] = canonical
+
+
 def _children(game, entry: dict) -> list[str]:
     """The positions two plies on: the book move, then every reply that does not end the game."""
     from searchprune.types import ONGOING
@@ -118,18 +130,19 @@ def build_book(work: str | Path, plies: int, *, start: str = "", concurrency: in
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     first = len(start)
-    frontier: dict[int, set[str]] = {first: {_canonical_moves(start)}, first + 1: set()}
+    frontier: dict[int, dict[int, str]] = {first: {}, first + 1: {}}
+    _add(frontier[first], start)
     for reply in game.legal_moves(root):
         game.play(root, reply)
         if game.status(root) == ONGOING:
-            frontier[first + 1].add(_canonical_moves(start + str(reply + 1)))
+            _add(frontier[first + 1], start + str(reply + 1))
         game.undo(root, reply)
     entries: dict[int, tuple[int, list[int]]] = {}
     per_ply = []
     executor, shutdown = open_pool(concurrency, cluster)
     try:
         for ply in range(first, plies + 1):
-            positions = sorted(frontier.get(ply, set()))
+            positions = sorted(frontier.get(ply, {}).values())
             path = work / f"ply-{ply}.jsonl"
             done = _read_done(path)
             todo = [p for p in positions if p not in done]
@@ -152,7 +165,7 @@ def build_book(work: str | Path, plies: int, *, start: str = "", concurrency: in
                 entries[key] = (entry["score"], entry["best"], moves)
                 seconds += entry["seconds"]
                 for child in _children(game, entry):
-                    frontier.setdefault(ply + 2, set()).add(_canonical_moves(child))
+                    _add(frontier.setdefault(ply + 2, {}), child)
             per_ply.append({"ply": ply, "positions": len(positions), "solve_cpu_seconds": round(seconds, 1)})
     finally:
         shutdown()
