@@ -97,16 +97,18 @@ def test_without_a_time_budget_the_engine_only_searches():
     assert engine.analyse(state, Limit(depth=4)).source == "search"
 
 
-def test_the_solver_can_be_switched_off():
+def test_the_solver_and_the_book_can_be_switched_off():
+    assert SearchEngine.create(C4, exact={"solver": False, "book": False}).exact is None
     engine = SearchEngine.create(C4, exact={"solver": False})
-    assert engine.exact is None
-    state = C4.parse_position("44443332222")
+    state = C4.parse_position("44443332222")  # 11 stones: past the book
     assert engine.analyse(state, Limit(time=0.2)).source == "search"
+    engine = SearchEngine.create(C4, exact={"book": False})
+    assert engine.analyse(C4.parse_position("44"), Limit(time=0.2)).source == "search"
 
 
 def test_a_solve_that_does_not_finish_falls_back_to_the_search():
     """The empty Connect Four board does not solve in 0.2 s: the search moves in time."""
-    engine = SearchEngine.create(C4, exact={"solver_empties": 42})
+    engine = SearchEngine.create(C4, exact={"solver_empties": 42, "book": False})
     start = time.perf_counter()
     result = engine.analyse(C4.new_state(), Limit(time=0.2))
     assert result.source == "search" and result.exact is None

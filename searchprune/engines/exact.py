@@ -16,8 +16,8 @@ time budget asks ``ExactPlay`` first:
    counts the winner's stones, so the optimal moves are exactly the fastest wins, the
    longest losses, or the draws), stopped after ``SOLVE_SHARE`` of the budget. The
    solver's table is kept across the moves of a game, so each solve reuses the last.
-3. **Choose** among the optimal moves with the heuristic search (``root_moves``) in the
-   time left: between moves of equal value it prefers the one its evaluation likes best,
+3. **Choose** among the optimal moves with the heuristic search (``root_moves``), for at
+   most ``CHOOSE_SHARE`` of the budget: between moves of equal value it prefers the one its evaluation likes best,
    which against a fallible opponent is the position with the most chances for them to
    go wrong. That is the trap rule: it is the evaluation's judgement, not a count of
    traps.
@@ -42,8 +42,14 @@ __all__ = ["ExactPlay", "PREDICT_SHARE", "SOLVE_SHARE", "SOLVE_SECONDS", "exact_
 
 #: A solve is planned when its median cold time fits this share of the move's budget ...
 PREDICT_SHARE = 1 / 3
-#: ... and it may use this share of the budget before the search takes over.
-SOLVE_SHARE = 2 / 3
+#: ... and it may use this share of the budget before the search takes over. A planned
+#: solve that runs long is a hard position, where the search is likeliest to err: at 2/3,
+#: bench/c4_perfect.py saw one outcome-losing search move in 402 (a 12-stone position whose
+#: cold solve takes 0.8 s); the search's last 15 % still reaches depth 14 or so.
+SOLVE_SHARE = 0.85
+#: Once the solve has proven the move's value, choosing among equally good moves may use
+#: at most this share of the budget (a proven move need not spend the whole budget).
+CHOOSE_SHARE = 1 / 5
 #: Median seconds of a cold solve with every best move, exact and win/draw/loss
 #: ("weak"), by empties, as measured by ``bench/exact_threshold.py``
 #: (``bench/results/exact_threshold.md``), read through ``predicted_seconds``. Beyond
@@ -137,7 +143,7 @@ class ExactPlay:
             return None
         exact = ExactScore(outcome=result.score) if weak else self.solver.exact_score(state, result.score)
         move = result.best_moves[0]
-        left = limit.time - (time.perf_counter() - start)
+        left = min(limit.time - (time.perf_counter() - start), CHOOSE_SHARE * limit.time)
         if len(result.best_moves) > 1 and left > 0.001:
             move = search(state, Limit(depth=limit.depth, time=left), result.best_moves).move
         return _exact_result(move, exact, nodes=result.nodes, seconds=result.seconds, empties=result.empties,
