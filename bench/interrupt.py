@@ -44,12 +44,17 @@ class Proc:
     """A subprocess whose stdout lines a thread queues with their arrival time."""
 
     def __init__(self, args: list[str], env: dict | None = None, cwd: str | None = None,
-                 terminal: bool = False) -> None:
-        """``terminal``: stderr is a pty (progress lines show), read by ``until_stderr``."""
+                 terminal: bool = False, merge: bool = False) -> None:
+        """``terminal``: stderr is a pty (progress lines show), read by ``until_stderr``;
+        ``merge``: stderr joins stdout's lines."""
         self.started = time.perf_counter()
-        self.controller, pty_end = pty.openpty() if terminal else (None, subprocess.DEVNULL)
+        self.controller, pty_end = pty.openpty() if terminal else (None, subprocess.STDOUT if merge else subprocess.DEVNULL)
+        # SIGINT back to its default in the child: a shell starts a background job (this
+        # benchmark run with `nohup ... &`) with SIGINT ignored, which children inherit,
+        # and Python then installs no KeyboardInterrupt handler at all.
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=pty_end,
-                                     text=True, bufsize=1, env=env, cwd=cwd)
+                                     text=True, bufsize=1, env=env, cwd=cwd,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         if terminal:
             os.close(pty_end)
         self.lines: queue.Queue = queue.Queue()
@@ -63,7 +68,10 @@ class Proc:
             if time.monotonic() > deadline or self.proc.poll() is not None:
                 raise RuntimeError(f"no {pattern!r} on stderr")
             if select.select([self.controller], [], [], 0.2)[0]:
-                seen += os.read(self.controller, 4096)
+                try:
+                    seen += os.read(self.controller, 4096)
+                except OSError:  # the terminal closed: the process has exited
+                    raise RuntimeError(f"exited before {pattern!r} on stderr: {seen[-400:]!r}") from None
 
     def _read(self) -> None:
         for line in self.proc.stdout:
@@ -112,25 +120,27 @@ class Proc:
 
 
 # Each case: (name, command, stdin, what to wait for before SIGINT, extra wait, a line it must print).
-# A str waits for that line on stdout; bytes for that text on stderr, a terminal (progress bars);
-# None for the solve's first progress line there. ``{folder}`` is the run's temporary folder.
+# A str waits for that line on stdout; None for the solve's first progress line on stderr, a
+# terminal; a number waits that many seconds (the command is then at work), with stderr
+# joined to stdout. ``{folder}`` is the run's temporary folder, ``{run}`` the run's number.
 CASES = [
     ("analyse chess --time 120", ["analyse", "chess", "--time", "120"], None, "depth   4", 0.0,
      "interrupted after depth"),
     ("solve othello f5d6c3 (57 empties)", ["solve", "othello", "f5d6c3"], None, None, 0.5, "stopped (interrupted)"),
-    ("solve connect4 4", ["solve", "connect4", "4"], None, None, 0.5, "stopped (interrupted)"),
+    ("solve connect4 --no-book 4", ["solve", "connect4", "--no-book", "4"], None, None, 0.5, "stopped (interrupted)"),
     ("play chess, engine thinking (--time 60)", ["play", "chess", "--time", "60", "--no-color"], "e4\n",
      "Black to move", 1.0, "Resume with"),
     ("play chess, at the prompt", ["play", "chess", "--depth", "1", "--no-color"], "d4\n", "Engine plays", 0.5,
      "Resume with"),
     ("uci, go infinite", ["uci"], "isready\nposition startpos\ngo infinite\n", "info depth 4", 0.0, "bestmove"),
-    ("tournament, 2 workers", ["tournament", "c4-negascout-d8", "c4-negascout-d6", "--rounds", "200",
-                               "--concurrency", "2", "--out", "{folder}/t-{run}", "--progress"], None, b"game", 2.0,
+    ("tournament, 2 workers", ["tournament", "c4-negascout-100ms", "c4-negascout-d8", "--rounds", "200",
+                               "--concurrency", "2", "--out", "{folder}/t-{run}"], None, 10.0, 0.0,
      "finished games are saved"),
     ("nets data connect4", ["nets", "data", "connect4", "--out", "{folder}/d-{run}", "--games", "400",
-                            "--concurrency", "1"], None, b"%", 2.0, "finished shards are kept"),
+                            "--concurrency", "1"], None, 10.0, 0.0, "finished shards are kept"),
     ("train connect4", ["train", "connect4", "--data", "{folder}/train-data", "--out", "{folder}/r-{run}", "--epochs", "200",
-                        "--hidden", "64"], None, b"epoch", 2.0, "last finished epoch is saved"),
+                        "--hidden", "64", "--patience", "200", "--batch-size", "16", "--export-to", "{folder}/nets"], None, 8.0, 0.0,
+     "last finished epoch is saved"),
 ]
 
 
@@ -143,14 +153,17 @@ def ctrl_c_rows(runs: int, folder: str) -> list[str]:
         times, codes, printed = [], set(), True
         for run in range(runs):
             words = [word.replace("{folder}", folder).replace("{run}", str(run)) for word in args]
+            waits = isinstance(wait_for, float)
             proc = Proc(CLI + words + (["--pgn", f"{folder}/game.pgn"] if args[0] == "play" else []), cwd=folder,
-                        terminal=not isinstance(wait_for, str))
+                        terminal=wait_for is None, merge=waits)
             if stdin:
                 proc.send(stdin)
             if isinstance(wait_for, str):
                 proc.until(wait_for)
+            elif waits:
+                time.sleep(wait_for)
             else:
-                proc.until_stderr(wait_for or b"M nodes/s")
+                proc.until_stderr(b"M nodes/s")
             time.sleep(extra)
             elapsed, code, rest = proc.interrupt()
             times.append(elapsed)

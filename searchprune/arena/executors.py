@@ -73,6 +73,18 @@ def _local_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent)
 
 
+def _stop_local(pool: ProcessPoolExecutor) -> None:
+    """Shut ``pool`` down now: cancel what has not started, terminate the workers still at
+    work (a Ctrl-C reaches only this process when it is not sent to the whole process
+    group, and Python's exit would otherwise wait for their tasks). What a task finished
+    was handed back already; only unfinished work is lost, and a resume redoes it."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # private, hence the guard
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        if worker.is_alive():
+            worker.terminate()
+
+
 def open_pool(concurrency: int, cluster: str | None = None, warm=None, *args):
     """(executor, shutdown) of a local pool of ``concurrency`` processes, or of the Dask
     cluster at ``cluster``; ``warm(*args)``, if given, runs here first (the local workers
@@ -81,7 +93,7 @@ def open_pool(concurrency: int, cluster: str | None = None, warm=None, *args):
         if warm is not None:
             warm(*args)
         pool = _local_pool(concurrency)
-        return pool, lambda: pool.shutdown(wait=False, cancel_futures=True)
+        return pool, lambda: _stop_local(pool)
     try:
         from distributed import Client
     except ImportError:
@@ -133,7 +145,9 @@ class Executors:
             self.pool = _local_pool(self.concurrency)
 
     def shutdown(self) -> None:
+        """Stop now (``_stop_local``): a finished game is already saved, an unfinished one
+        is replayed by a resume."""
         if self.client is not None:
             self.client.close()
         else:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            _stop_local(self.pool)
