@@ -147,6 +147,8 @@ class PlaySession:
 
     def describe(self, result: PlayResult) -> str:
         info = result.info
+        if result.source == "book":
+            return f"{result.exact.text()}, from the opening book"
         if result.exact is not None:
             return f"{result.exact.text()}, solved in {info.time:.2f} s, nodes {info.nodes:,}"
         return (

@@ -74,15 +74,18 @@ def _local_pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _stop_local(pool: ProcessPoolExecutor) -> None:
-    """Shut ``pool`` down now: cancel what has not started, terminate the workers still at
-    work (a Ctrl-C reaches only this process when it is not sent to the whole process
-    group, and Python's exit would otherwise wait for their tasks). What a task finished
-    was handed back already; only unfinished work is lost, and a resume redoes it."""
+    """Shut ``pool`` down now: cancel what has not started, terminate the workers (a Ctrl-C
+    reaches only this process when it is not sent to the whole process group, and their
+    tasks would otherwise run on), then wait for the pool's manager thread, which ends
+    at once without workers. Waiting matters: a manager thread still alive when Python
+    exits gets woken through a pipe it may have closed already ("Exception ignored ...
+    Bad file descriptor" at exit). What a task finished was handed back already; only
+    unfinished work is lost, and a resume redoes it."""
     workers = list((getattr(pool, "_processes", None) or {}).values())  # private, hence the guard
-    pool.shutdown(wait=False, cancel_futures=True)
     for worker in workers:
         if worker.is_alive():
             worker.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def open_pool(concurrency: int, cluster: str | None = None, warm=None, *args):
