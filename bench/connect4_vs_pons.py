@@ -53,7 +53,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve()
 ROOT = HERE.parents[1]
-DEFAULT_DATA = Path("/work/shared/data/connect4")
+#: Pons' test sets: ``../shared/data/connect4`` beside the repository (``--data`` for elsewhere).
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "connect4"
 
 
 # -- worker (runs inside the old or new tree) --------------------------------------------
@@ -167,11 +168,13 @@ def start(name: str, args) -> Engine:
 
 
 def load(data: Path, name: str) -> list[tuple[str, int]]:
-    rows = []
-    for line in (data / f"Test_{name}").read_text(encoding="ascii").splitlines():
-        moves, score = line.split()
-        rows.append((moves, int(score)))
-    return rows
+    """Pons' test set ``name`` as (moves, score), read by the solver's own line parser
+    (imported here, in the parent only: each worker imports its own tree)."""
+    sys.path.insert(0, str(ROOT))
+    from searchprune.solvers.connect4 import Connect4Solver
+
+    lines = (data / f"Test_{name}").read_text(encoding="ascii").splitlines()
+    return [job for job in map(Connect4Solver.parse_line, lines) if job is not None]
 
 
 def spaced(rows: list, k: int) -> list:

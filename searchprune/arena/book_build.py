@@ -58,21 +58,14 @@ def solve_positions(positions: list[str]) -> list[dict]:
     return out
 
 
-def _canonical_moves(moves: str) -> str:
-    """``moves`` as the canonical orientation's move string (columns mirrored if needed)."""
-    from searchprune.games import get_game
-
-    _, mirrored = canonical_key(get_game("connect4").parse_position(moves))
-    return "".join(str(WIDTH + 1 - int(c)) for c in moves) if mirrored else moves
-
-
 def _add(positions: dict[int, str], moves: str) -> None:
-    """Add the position ``moves`` reaches to ``{canonical key: moves}``: one entry a
-    position, whatever the move order or orientation (the smallest move string kept)."""
+    """Add the position ``moves`` reaches to ``{canonical key: moves}``, the moves mirrored
+    where the position is the mirror image of the canonical one: one entry a position,
+    whatever the move order or orientation (the smallest move string kept)."""
     from searchprune.games import get_game
 
-    canonical = _canonical_moves(moves)
-    key, _ = canonical_key(get_game("connect4").parse_position(canonical))
+    key, mirrored = canonical_key(get_game("connect4").parse_position(moves))
+    canonical = "".join(str(WIDTH + 1 - int(c)) for c in moves) if mirrored else moves
     if key not in positions or canonical < positions[key]:
         positions[key] = canonical
 

@@ -139,13 +139,13 @@ def _from_book(game, book, text: str, weak: bool) -> dict | None:
     is not a position: the solver then says why)."""
     start = time.perf_counter()
     try:
-        found = book.lookup(game.parse_position(text))
+        state = game.parse_position(text)
     except GameError:
         return None
+    found = book.lookup(state)
     if found is None:
         return None
     score, best, _ = found
-    state = game.parse_position(text)
     return {"position": text, "score": (score > 0) - (score < 0) if weak else score,
             "best_moves": [game.format_move(state, m) for m in best], "all_best": True, "nodes": 0,
             "seconds": round(time.perf_counter() - start, 6), "weak": weak, "source": "book"}

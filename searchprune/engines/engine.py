@@ -135,7 +135,7 @@ class SearchEngine(Engine):
         """
         state = self.game.new_state()
         self.analyse(state, Limit(depth=depth))
-        if self.exact is not None:
+        if self.exact is not None and self.exact.use_solver:
             self.exact.solver_class.warm_up()
         self.clear()
         for move in self.game.legal_moves(state)[:1]:

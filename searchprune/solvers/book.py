@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from searchprune.games.base import GameError
+from searchprune.games.connect4 import CURRENT, MASK
 from searchprune.paths import repo_root
 
 __all__ = ["BookError", "OpeningBook", "book_move", "canonical_key", "mirror_key"]
@@ -55,8 +56,6 @@ def mirror_key(key: int) -> int:
 
 def position_key(state) -> int:
     """Pons' key of a Connect Four state: ``current + mask`` (unique per position)."""
-    from searchprune.games.connect4 import CURRENT, MASK
-
     return int(state[CURRENT]) + int(state[MASK])
 
 
