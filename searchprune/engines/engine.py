@@ -81,8 +81,8 @@ class SearchEngine(Engine):
         super().__init__(spec, game)
         self.searcher = Searcher(game, algorithm=spec.algorithm, tt_mb=spec.hash_mb, evaluator=spec.evaluator,
                                  net=net if net is not None else spec.net, **spec.search)
-        #: The exact solver's part of a timed move (``searchprune.engines.exact``); None
-        #: for a game without a solver or with the solver switched off.
+        #: The book's and the solver's part of a timed move (``searchprune.engines.exact``);
+        #: None for a game without a solver, or with both switched off.
         self.exact = exact_play_for(game, spec.exact)
         self.used = False
 
@@ -151,10 +151,10 @@ class SearchEngine(Engine):
 
         ``multipv``, ``root_moves`` and ``on_lines``: the best ``multipv`` lines, or only
         these moves at the root (``Searcher.search``).
-        With a time limit and a single line, a game with a solver plays the solver's
-        move when it proves one in time (``searchprune.engines.exact``: the result's
-        ``source`` is then ``"solver"`` and ``exact`` its value), else searches in the
-        time left. Raises ``GameError`` if the game is already over.
+        With a time limit and a single line, a game with a solver plays the book's move,
+        or the solver's when it proves one in time (``searchprune.engines.exact``: the
+        result's ``source`` is then ``"book"`` or ``"solver"`` and ``exact`` its value),
+        else searches in the time left. Raises ``GameError`` if the game is already over.
         """
         self.used = True
         if self.exact is not None and limit is not None and limit.time is not None and multipv == 1 \
