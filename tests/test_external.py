@@ -216,6 +216,16 @@ def test_a_misbehaving_uci_engine_loses_and_the_tournament_goes_on(tmp_path, fla
     assert not engine_processes()
 
 
+def test_an_engine_still_loading_is_waited_for_off_the_clock(tmp_path):
+    """An engine whose readyok takes 2 s (a cold ``searchprune uci`` takes about 4) plays
+    0.1 s moves without losing on time: the client waits for readyok before any clock
+    runs (the first move's ucinewgame + isready used to count against its 1.2 s)."""
+    engines = [ours("sp-d1", 1), uci_spec("slow-start", "--ready-delay", "2")]
+    outcome = run(Tournament(game="chess", engines=engines, openings=OPENINGS[:1], rounds=1,
+                             adjudication=Adjudication(max_plies=12)), tmp_path, Executors(engines, concurrency=1))
+    assert [r["termination"] for r in outcome.records] == ["adjudication: move limit (12 plies)"] * 2
+
+
 def test_an_engine_that_cannot_start_loses_every_game(tmp_path):
     engines = [ours("sp-d1", 1), spec_from_dict({"kind": "uci", "command": "/nonexistent/engine",
                                                   "limits": {"depth": 1}}, default_name="ghost")]

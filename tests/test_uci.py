@@ -594,8 +594,13 @@ def test_cold_cache_engine_moves_within_python_chess_default_timeouts(tmp_path):
     start = time.perf_counter()
     client = chess.engine.SimpleEngine.popen_uci(ENGINE, env=env)
     try:
+        client.ping()  # what a tournament does before the first game (engines.external)
         board = chess.Board()
-        result = client.play(board, chess.engine.Limit(time=0.1))
+        before = time.perf_counter()
+        result = client.play(board, chess.engine.Limit(time=0.1), game=object())
+        # this play's ucinewgame + isready + go came in on the move's clock: a tournament
+        # kills an engine silent for 1.2 s on a 0.1 s move, so isready must not wait again
+        assert time.perf_counter() - before < 1.2
         assert result.move in board.legal_moves
         assert time.perf_counter() - start < 20  # within the two default timeouts
     finally:

@@ -8,9 +8,10 @@ Misbehaviour on request, counted in ``go`` commands of this process (one process
 plays one tournament game, so ``--crash-at 3`` is the engine's third move):
 ``--crash-at N`` exits with code 3, ``--hang-at N`` stops answering (sleeps, bounded
 so that a leaked process still goes away), ``--illegal-at N`` names a move of a piece
-it does not have.
+it does not have. ``--ready-delay S`` answers no ``isready`` before S seconds after it started (an
+engine still loading, as a cold ``searchprune uci`` compiling its kernels).
 
-    python3 tests/uci_random_engine.py [--crash-at N | --hang-at N | --illegal-at N]
+    python3 tests/uci_random_engine.py [--crash-at N | --hang-at N | --illegal-at N] [--ready-delay S]
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ def main() -> int:
     parser.add_argument("--crash-at", type=int)
     parser.add_argument("--hang-at", type=int)
     parser.add_argument("--illegal-at", type=int)
+    parser.add_argument("--ready-delay", type=float, default=0.0)
     args = parser.parse_args()
+    started = time.monotonic()
     rng = random.Random(0)
     board = chess.Board()
     searches = 0
@@ -78,6 +81,7 @@ def main() -> int:
             print("id name uci-random\nid author searchprune tests")
             print("option name Seed type spin default 0 min 0 max 1000000\nuciok")
         elif words[0] == "isready":
+            time.sleep(max(0.0, started + args.ready_delay - time.monotonic()))
             print("readyok")
         elif words[0] == "setoption" and words[1:3] == ["name", "Seed"]:
             rng.seed(int(words[4]))

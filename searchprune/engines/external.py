@@ -84,7 +84,20 @@ class ExternalUciEngine(Engine):
         except (chess.engine.EngineError, TimeoutError) as error:
             self.close()
             raise SpecError(f"engine {spec.name}: bad [uci_options]: {error}") from None
+        self._ready()
         self.process.timeout = None  # play's own watchdog (below) bounds a move instead
+
+    def _ready(self) -> None:
+        """``isready`` until ``readyok``, within ``START_TIMEOUT``, off any move's clock: an
+        engine may still be loading (Stockfish its net, ``searchprune uci`` its kernels),
+        and the ``isready`` that python-chess sends with the first move's ``ucinewgame``
+        counts against that move's deadline."""
+        try:
+            self.process.ping()
+        except (chess.engine.EngineError, TimeoutError) as error:
+            self.close()
+            what = f"no readyok in {START_TIMEOUT:g} s" if isinstance(error, TimeoutError) else str(error)
+            raise SpecError(f"engine {self.spec.name}: {self.spec.command!r} is not ready: {what}") from None
 
     def new_game(self) -> None:
         self.game_token = object()

@@ -47,8 +47,8 @@ move (mated, stalemated) answers ``bestmove (none)``.
 
 Start-up: the kernels compile (or load from the disk cache) in a background thread
 from the moment the server is built, on an engine of their own, so ``uci``,
-``ucinewgame`` and ``setoption`` answer at once. ``isready`` waits for them, but at most
-``READY_WAIT_S`` (a cold compile takes longer than a client's start-up timeout on a slow
+``ucinewgame`` and ``setoption`` answer at once. ``isready`` waits for them, but only until
+``READY_WAIT_S`` after the warm-up began (a cold compile takes longer than a client's start-up timeout on a slow
 machine); a ``go`` that arrives before they are ready waits as long as its budget allows
 (``KERNEL_WAIT_SHARE``) and is otherwise answered by ``quick_move`` with an ``info
 string`` saying so. With a warm cache the kernels load in well under a second, and
@@ -107,8 +107,8 @@ HASH_MIN_MB = 1
 HASH_MAX_MB = 4096
 #: The table size before any ``setoption name Hash``.
 HASH_DEFAULT_MB = 16
-#: Seconds ``isready`` waits for a cold compile before answering anyway: well inside a
-#: client's start-up timeout (python-chess allows 10 s for ``ucinewgame`` + ``isready`` +
+#: Seconds after the warm-up began by which ``isready`` answers, compiled or not: well
+#: inside a client's start-up timeout (python-chess allows 10 s for ``ucinewgame`` + ``isready`` +
 #: the first ``go``). A ``go`` still waits for the kernels as long as its own budget allows.
 READY_WAIT_S = 4.0
 #: Share of a timed ``go``'s budget it may spend waiting for a compile still under way;
@@ -330,9 +330,12 @@ class UciServer:
         self.emit("uciok")
 
     def _isready(self, args: list[str]) -> None:
-        # Ready once the kernels are, but never later than READY_WAIT_S: a cold compile on a
-        # slow machine must not outlast a client's start-up timeout (python-chess: 10 s).
-        self._warmup.join(READY_WAIT_S)
+        # Ready once the kernels are, but never later than READY_WAIT_S after the warm-up
+        # began, however many isready come: a cold compile on a slow machine must not
+        # outlast a client's start-up timeout (python-chess: 10 s), nor the deadline of a
+        # first move whose ucinewgame + isready the client sends on its clock (a go that
+        # comes while it still compiles is answered by quick_move).
+        self._warmup.join(max(0.0, self._warmup_started + READY_WAIT_S - time.monotonic()))
         self.emit("readyok")
 
     def _ignore(self, args: list[str]) -> None:
@@ -550,6 +553,7 @@ class UciServer:
         spare = SearchEngine.create(self.game, name=ENGINE_NAME, hash_mb=HASH_MIN_MB, net=self.net,
                                     **{SWITCHES[name]: on for name, on in self.switches.items()})
         self._warmup = threading.Thread(target=spare.warm_up, kwargs={"depth": 1}, daemon=True)
+        self._warmup_started = time.monotonic()
         self._warmup.start()
 
     def _wait_for_kernels(self, job: _Job, limit: Limit, received: float) -> bool:
