@@ -14,6 +14,7 @@ from searchprune.cli.options import (
     needs_torch,
     tuning_folders,
 )
+from searchprune.search.interrupt import exit_interrupted
 
 
 @click.group()
@@ -108,7 +109,7 @@ def nets_data(game_name, out_dir, settings, **options) -> None:
         raise click.ClickException(" ".join(str(error).split())) from None
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: finished shards are kept in {out_dir}; run the same command to resume", err=True)
-        sys.exit(130)
+        exit_interrupted()
     click.echo(json.dumps(summary))
 
 
@@ -172,7 +173,7 @@ def train(game_name, data_dirs, out_dir, resume, export_dir, parent, **config) -
         raise click.ClickException(" ".join(str(error).split())) from None
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: the last finished epoch is saved in {out_dir}; continue with --resume", err=True)
-        sys.exit(130)
+        exit_interrupted()
     click.echo(f"best epoch {result.best_epoch}: {json.dumps(result.metrics)}")
     click.echo(f"net: {result.net_path}\nreport: {result.report}")
 

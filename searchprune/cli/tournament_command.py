@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from searchprune.games import GameError
+from searchprune.search.interrupt import exit_interrupted
 
 
 def _sprt_option(text: str | None, engines: int):
@@ -168,9 +169,10 @@ def tournament(engine_names, mode, rounds, openings_path, concurrency, cluster, 
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
+        bar.close()
         click.echo(f"\ninterrupted: finished games are saved in {folder}; continue with --out {folder} --resume",
                    err=True)
-        sys.exit(130)
+        exit_interrupted()
     finally:
         bar.close()
     if as_json:
