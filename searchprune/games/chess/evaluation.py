@@ -157,8 +157,10 @@ def _side_terms(state: np.ndarray, us: int) -> tuple:
 @njit(**JIT)
 def evaluate(state: np.ndarray, params: np.ndarray) -> int:
     """Static score in centipawns for the side to move."""
-    wmg, weg = _side_terms(state, WHITE)
-    bmg, beg = _side_terms(state, BLACK)
+    # np.int64, not the bare constants: Numba specialises a callee on literal integers,
+    # which would compile _side_terms twice
+    wmg, weg = _side_terms(state, np.int64(WHITE))
+    bmg, beg = _side_terms(state, np.int64(BLACK))
     mg = state[MG] + wmg - bmg
     eg = state[EG] + weg - beg
     phase = min(state[PHASE], TOTAL_PHASE)
