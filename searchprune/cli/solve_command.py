@@ -33,8 +33,12 @@ from searchprune.search.interrupt import exit_interrupted
 @click.option("--nodes", type=click.IntRange(1), help="Stop each position after this many nodes.")
 @click.option("--book/--no-book", "use_book", default=True, show_default=True,
               help="Connect Four: answer a position the opening book holds from the book (nodes 0).")
+@click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Connect Four: threads of one solve, sharing its table (2 uses both cores of a 2-core "
+                   "machine; node counts then vary from run to run). --nodes keeps a solve on one thread.")
 def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, all_best: bool, as_json: bool,
-          net_name: str | None, net_plies: int, seconds: float | None, nodes: int | None, use_book: bool) -> None:
+          net_name: str | None, net_plies: int, seconds: float | None, nodes: int | None, use_book: bool,
+          threads: int) -> None:
     """Solve positions of GAME exactly (connect4, othello).
 
     A position that is not one is a usage error (exit 2). In a batch where some
@@ -50,7 +54,7 @@ def solve(game_name: str, positions: tuple[str, ...], files, weak: bool, all_bes
       searchprune solve othello "O--OOOOX-OOOOOOXOOXXOOOXOOXOOOXXOOOOOOXX---OOOOX----O--X-------- X"
     """
     game = game_or_usage(game_name)
-    solver = _solver(game_name, net_name, net_plies)
+    solver = _solver(game_name, net_name, net_plies, threads)
     jobs = [(p, None) for p in positions]
     jobs += [job for handle in files for job in map(solver.parse_line, handle) if job is not None]
     if not jobs:
@@ -89,15 +93,18 @@ def _solve_all(game, solver, jobs: list, *, weak: bool, all_best: bool, as_json:
     return failures
 
 
-def _solver(game_name: str, net_name: str | None, net_plies: int):
+def _solver(game_name: str, net_name: str | None, net_plies: int, threads: int = 1):
     """The game's exact solver, ordering by the net if one is given; usage errors otherwise."""
     from searchprune.search.interrupt import run_interruptibly
-    from searchprune.solvers import SolverError, solver_for
+    from searchprune.solvers import SolverError, solver_class
 
     try:
-        solver = solver_for(game_name)
+        cls = solver_class(game_name)
     except SolverError as error:
         raise click.UsageError(str(error)) from None
+    if threads > cls.max_threads:
+        raise click.UsageError(f"--threads: the {game_name} solver runs on at most {cls.max_threads} thread(s)")
+    solver = cls(threads=threads) if threads > 1 else cls()
     if net_name is not None:
         if not solver.orders_by_net:
             raise click.UsageError(f"--net: the {game_name} solver keeps its own move ordering")

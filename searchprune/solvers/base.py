@@ -89,6 +89,8 @@ class Solver(Protocol):
     game: ClassVar[str]
     #: Whether ``use_net`` can order the search's moves by an evaluation net.
     orders_by_net: ClassVar[bool] = False
+    #: How many threads one solve may use (the constructor's ``threads``, where above 1).
+    max_threads: ClassVar[int] = 1
 
     def reset(self) -> None:
         """Empty the transposition table."""

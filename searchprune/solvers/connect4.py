@@ -25,6 +25,7 @@ for a win with the winner's k-th stone, ``k - 22`` for a loss to the opponent's 
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import NamedTuple
 
@@ -51,6 +52,7 @@ from searchprune.games.connect4 import (
 from searchprune.evaluation.infer import connect4_forward_bits
 from searchprune.search.limits import ExactScore, Limit
 from searchprune.solvers.base import SolveProgress, SolveResult, Solver
+from searchprune.solvers.bisection import bisect
 from searchprune.solvers.connect4_table import (
     NO_MOVE,
     ConnectFourTable,
@@ -62,7 +64,7 @@ from searchprune.solvers.connect4_table import (
     upper,
     work_of,
 )
-from searchprune.solvers.limits import ABORTED, FIRST_FREE, NODES, STOP, arm, halted, stop_reason
+from searchprune.solvers.limits import ABORTED, DEADLINE, FIRST_FREE, NODES, STOP, arm, halted, stop_reason
 from searchprune.types import ONGOING
 
 _ONE = np.uint64(1)
@@ -122,7 +124,11 @@ class SolveContext(NamedTuple):
 #: The bisection's bounds so far on the exact score, in the ``nodes`` array.
 LOWER = FIRST_FREE
 UPPER = FIRST_FREE + 1
-CONTROL = FIRST_FREE + 2
+#: A worker thread's test is under way (its ``nodes`` are counted live by ``progress``).
+RUNNING = FIRST_FREE + 2
+CONTROL = FIRST_FREE + 3
+#: The most threads a solve may use.
+MAX_THREADS = 64
 
 
 @njit(**JIT)
@@ -394,6 +400,15 @@ def _best_moves_state(state, score, weak, table, bucket_shift, partial_mask, tag
     return _best_moves(ctx, state[CURRENT], state[MASK], np.int64(state[PLY]), score, weak, out)
 
 
+@njit(**JIT)
+def _probe_state(state, alpha, table, bucket_shift, partial_mask, tag, sort_buf, params, net_until, etc_until,
+                 nodes):
+    """One null-window test of the bisection: ``_negamax`` on a state array in the window
+    ``(alpha, alpha + 1)`` (the caller has checked that the side to move cannot win at once)."""
+    ctx = SolveContext(table, bucket_shift, partial_mask, tag, sort_buf, params, net_until, etc_until, nodes)
+    return _negamax(ctx, state[CURRENT], state[MASK], np.int64(state[PLY]), alpha, alpha + 1)
+
+
 #: A 34-stone position (a bench position) that runs every part of the solver, the
 #: best-move analysis included, in a few dozen nodes: what ``warm_up`` solves.
 WARMUP_POSITION = "7422341735647741166133573473242566"
@@ -415,12 +430,20 @@ class Connect4Solver(Solver):
 
     game = "connect4"
     orders_by_net = True
+    max_threads = MAX_THREADS
 
-    def __init__(self, tt_log2: int = _DEFAULT_TT_LOG2):
+    def __init__(self, tt_log2: int = _DEFAULT_TT_LOG2, threads: int = 1):
         if not isinstance(tt_log2, (int, np.integer)) or not 17 <= int(tt_log2) <= 30:
             # 17: the partial key (49 - tt_log2 + 1 bits) must fit its 33-bit field.
             raise ValueError(f"tt_log2 must be an integer from 17 to 30, got {tt_log2!r}")
+        if not isinstance(threads, (int, np.integer)) or not 1 <= int(threads) <= MAX_THREADS:
+            raise ValueError(f"threads must be an integer from 1 to {MAX_THREADS}, got {threads!r}")
         self.tt_log2 = int(tt_log2)
+        self.threads = int(threads)
+        # each thread's move-sorting rows and counters (threads > 1: solvers.bisection)
+        self._worker_sort = [np.zeros((_SORT_ROWS, _SORT_COLS), dtype=np.int64) for _ in range(self.threads)]
+        self._worker_nodes = [np.zeros(CONTROL, dtype=np.int64) for _ in range(self.threads)]
+        self._lock = threading.Lock()
         self._table = ConnectFourTable(self.tt_log2)
         self.tt_size = self._table.entries
         self._sort = np.zeros((_SORT_ROWS, _SORT_COLS), dtype=np.int64)
@@ -517,12 +540,15 @@ class Connect4Solver(Solver):
     def stop(self) -> None:
         """Ask a running ``solve`` to stop soon; safe to call from another thread."""
         self._nodes[STOP] = 1
+        for nodes in self._worker_nodes:
+            nodes[STOP] = 1
 
     def progress(self) -> SolveProgress:
         """Nodes, seconds and the lower bound so far of the running (or last) solve."""
         nodes = self._nodes
         bounded = nodes[LOWER] < nodes[UPPER]  # before the first bisection step both are 0
-        return SolveProgress(nodes=int(nodes[NODES]), seconds=time.perf_counter() - self._started,
+        running = sum(int(n[NODES]) for n in self._worker_nodes if n[RUNNING]) if self.threads > 1 else 0
+        return SolveProgress(nodes=int(nodes[NODES]) + running, seconds=time.perf_counter() - self._started,
                              bound=int(nodes[LOWER]) if bounded else None,
                              upper=int(nodes[UPPER]) if bounded else None)
 
@@ -535,10 +561,46 @@ class Connect4Solver(Solver):
         self._check(state)
         arm(self._nodes, limit)
         self._started = time.perf_counter()
-        s = _solve_state(state, bool(weak), *self._arrays())
+        if self.threads > 1 and not (limit and limit.nodes) and not _can_win_next(state[CURRENT], state[MASK]):
+            s = self._bisect_on_threads(state, bool(weak))
+        else:
+            s = _solve_state(state, bool(weak), *self._arrays())
         if weak and not self._nodes[ABORTED]:
             s = (s > 0) - (s < 0)
         return int(s), int(self._nodes[0])
+
+    def _bisect_on_threads(self, state, weak: bool) -> int:
+        """``_solve_state`` on ``self.threads`` threads (``solvers.bisection``): each runs its
+        own null-window test, all on the one table; the node counts add up in
+        ``self._nodes``. A node limit keeps a solve on one thread (``score``)."""
+        moves = int(state[PLY])
+        lo, hi = (-1, 1) if weak else (-((CELLS - moves) // 2), (CELLS + 1 - moves) // 2)
+        t = self._table
+
+        def arm(worker: int) -> None:
+            nodes = self._worker_nodes[worker]
+            nodes[:] = 0
+            nodes[STOP], nodes[DEADLINE], nodes[RUNNING] = self._nodes[STOP], self._nodes[DEADLINE], 1
+
+        def test(worker: int, point: int) -> int | None:
+            nodes = self._worker_nodes[worker]
+            value = _probe_state(state, np.int64(point), t.table, t.bucket_shift, t.partial_mask, t.tag,
+                                 self._worker_sort[worker], self._params, self._net_until, self._etc_until, nodes)
+            with self._lock:
+                self._nodes[NODES] += nodes[NODES]
+                nodes[RUNNING] = 0
+            return None if nodes[ABORTED] else int(value)
+
+        def cancel(worker: int) -> None:
+            self._worker_nodes[worker][STOP] = 1
+
+        def on_bounds(new_lo: int, new_hi: int) -> None:
+            self._nodes[LOWER], self._nodes[UPPER] = new_lo, new_hi
+
+        lo, hi, complete = bisect(lo, hi, test, cancel, self.threads, on_bounds, arm)
+        if not complete:
+            self._nodes[ABORTED] = 1
+        return lo
 
     def solve(self, state, *, weak: bool = False, all_best: bool = True, best_moves: bool = True,
               limit: Limit | None = None) -> SolveResult:
