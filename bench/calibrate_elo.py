@@ -21,13 +21,11 @@ less: a few hundred games a level. The mapping in ``searchprune.engines.strength
 implied agree. Levels below 1350 can only be placed by playing the calibrated levels
 above them (the ladder's floor).
 
-Runs so far (the only measurements; the constants are still the hand-set ones):
+The runs, their commands and what they set (``engines.strength.CALIBRATION``):
+``bench/results/calibrate_elo.md``.
 
-- 2026-12-07, smoke runs to show the script works, far too few games to place a level
-  (one core shared with other jobs): ``--level 1200 2400 --sf-elo 1350 --rounds 2
-  --movetime 0.05``: nominal 1200 lost 0/4, nominal 2400 scored 2/4 (+0 +/- 798). So the
-  top of the nominal range is, if anything, well below 2400: the numbers are labels
-  for levels in order of strength, not yet Elo.
+Below Stockfish's floor, ``--anchor LEVEL=ELO`` plays our own level ``LEVEL``, whose Elo
+``ELO`` an earlier match against Stockfish measured, in place of Stockfish.
 
 Results go to ``--out`` (default ``bench/results/calibrate_elo/<time>``): each match's
 tournament folder (results.jsonl, games.pgn) and ``summary.json``.
@@ -41,6 +39,7 @@ import json
 import math
 import shlex
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -68,7 +67,10 @@ def stockfish(elo: int, movetime: float) -> EngineSpec:
 
 
 def match(level: int, sf_elo: int, args: argparse.Namespace, folder: Path) -> dict:
-    engines = [ours(level, args.movetime), stockfish(sf_elo, args.movetime)]
+    """``level`` against Stockfish at ``sf_elo``, or against our own ``--anchor`` level
+    (``sf_elo`` is then that level's measured Elo)."""
+    opponent = ours(args.anchor[0], args.movetime) if args.anchor else stockfish(sf_elo, args.movetime)
+    engines = [ours(level, args.movetime), opponent]
     tournament = Tournament(game="chess", engines=engines, openings=load_openings("chess"), rounds=args.rounds)
     outcome = run(tournament, folder, Executors(engines, concurrency=args.concurrency))
     me = next(s for s in outcome.standings if s.name == engines[0].name)
@@ -86,23 +88,31 @@ def _number(value: float | None, form: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--level", type=int, nargs="+", default=[1400, 1800], help=f"our UCI_Elo ({ELO_MIN}-{ELO_MAX})")
+    parser.add_argument("--level", type=int, nargs="+", default=[1000, 1300], help=f"our UCI_Elo ({ELO_MIN}-{ELO_MAX})")
     parser.add_argument("--sf-elo", type=int, nargs="+", default=[1350, 1600, 1900], help="Stockfish's (1350-2850)")
     parser.add_argument("--rounds", type=int, default=50, help="pairs of games per match")
     parser.add_argument("--movetime", type=float, default=0.1, help="seconds a move, both sides")
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--anchor", type=lambda text: tuple(int(x) for x in text.split("=")), metavar="LEVEL=ELO",
+                        help="play our level LEVEL, measured at ELO, instead of Stockfish (below its ladder)")
     args = parser.parse_args()
+    if args.anchor:
+        args.sf_elo = [args.anchor[1]]
     if not shutil.which(STOCKFISH):
         sys.exit(f"error: {STOCKFISH} is not installed (Debian: apt-get install stockfish)")
     out = args.out or Path(__file__).parent / "results" / "calibrate_elo" / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
+    # Compile (or load) the chess kernels first: an engine that compiles inside a game
+    # loses it on time, and one killed mid-compile never fills the cache for the next.
+    subprocess.run([sys.executable, "-m", "searchprune.cli", "warmup", "chess"], check=True)
     rows = []
-    print(f"{'level':>6} {'stockfish':>10} {'games':>6} {'W':>4} {'D':>4} {'L':>4} {'score':>7} {'diff':>8} "
+    print(f"{'level':>6} {'opponent':>10} {'games':>6} {'W':>4} {'D':>4} {'L':>4} {'score':>7} {'diff':>8} "
           f"{'+/-':>6} {'implied':>8}")
     for level in args.level:
         for sf_elo in args.sf_elo:
-            row = match(level, sf_elo, args, out / f"elo{level}-vs-sf{sf_elo}")
+            versus = f"elo{args.anchor[0]}" if args.anchor else f"sf{sf_elo}"
+            row = match(level, sf_elo, args, out / f"elo{level}-vs-{versus}")
             rows.append(row)
             print(f"{level:>6} {sf_elo:>10} {row['games']:>6} {row['wins']:>4} {row['draws']:>4} {row['losses']:>4} "
                   f"{100 * row['score']:>6.1f}% {_number(row['elo_diff'], '+8.0f'):>8} "

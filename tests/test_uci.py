@@ -138,13 +138,25 @@ def test_strength_levels_weaken_with_lower_elo():
     with pytest.raises(ValueError):
         Strength(ELO_MIN - 1)
     lines = [SearchInfo(depth=3, seldepth=3, score=score, nodes=1, time=0.1, pv=[move])
-             for move, score in ((1, 50), (2, 30), (3, -400))]
+             for move, score in ((1, 50), (2, 30), (3, -60))]
     rng = random.Random(7)
     weak_picks = [weak.choose(lines, rng).pv[0] for _ in range(400)]
     strong_picks = [strong.choose(lines, rng).pv[0] for _ in range(400)]
-    assert strong_picks.count(1) > 390 and 0 < weak_picks.count(3) < weak_picks.count(2) < weak_picks.count(1)
+    assert 0 < weak_picks.count(3) < weak_picks.count(2) < weak_picks.count(1)
+    assert strong_picks.count(1) > weak_picks.count(1) + 50 and strong_picks.count(3) < weak_picks.count(3)
     mate = [SearchInfo(depth=3, seldepth=3, score=MATE - 3, nodes=1, time=0.1, pv=[9])] + lines
     assert all(weak.choose(mate, rng).pv == [9] for _ in range(50))
+
+
+def test_uci_elo_interpolates_the_measured_points():
+    from searchprune.engines.strength import CALIBRATION
+
+    for elo, skill in CALIBRATION:
+        assert Strength(elo)._t == pytest.approx(skill)
+    (elo_a, skill_a), (elo_b, skill_b) = CALIBRATION[:2]
+    assert Strength((elo_a + elo_b) // 2)._t == pytest.approx((skill_a + skill_b) / 2, abs=0.002)
+    assert [Strength(e).nodes for e in range(ELO_MIN, ELO_MAX + 1, 50)] == \
+        sorted(Strength(e).nodes for e in range(ELO_MIN, ELO_MAX + 1, 50))
 
 
 def test_mate_scores_are_in_moves():
@@ -328,11 +340,11 @@ def test_ponder_then_ponderhit_through_python_chess(engine):
 
 def test_limited_strength_plays_legal_and_varied_moves():
     with chess.engine.SimpleEngine.popen_uci(ENGINE, timeout=START_TIMEOUT) as weak:
-        weak.configure({"UCI_LimitStrength": True, "UCI_Elo": 800})
+        weak.configure({"UCI_LimitStrength": True, "UCI_Elo": ELO_MIN})
         board = chess.Board("r1bqkbnr/pppp1ppp/2n5/4p3/4P3/5N2/PPPP1PPP/RNBQKB1R w KQkq - 2 3")
         moves = {weak.play(board, chess.engine.Limit(time=0.1)).move for _ in range(12)}
         assert moves <= set(board.legal_moves) and len(moves) >= 2
-        weak.configure({"UCI_Elo": 2400})  # a forced mate is always taken
+        weak.configure({"UCI_Elo": ELO_MAX})  # a forced mate is always taken
         assert weak.play(chess.Board(MATE_IN_2), chess.engine.Limit(time=0.3)).move == chess.Move.from_uci("e2e8")
 
 

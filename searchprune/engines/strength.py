@@ -8,15 +8,19 @@ A level weakens the search in two ways that both grow as the Elo falls:
   with weight ``exp((score_i - best) / temperature)``, so near-best moves are played
   often and a move a pawn or a piece worse now and then, more often at lower Elo.
 
-How the levels were set, and what was measured: the caps and temperatures below are
-hand-set, interpolated in Elo between the two ends of the range; they are **nominal**.
-``bench/calibrate_elo.py`` plays a level against Debian's Stockfish 15.1 with
-``UCI_LimitStrength`` (whose ``UCI_Elo`` ladder is 1350-2850, anchored by Stockfish to
-CCRL 40/4) through the tournament runner and reports the level's Elo from the score;
-a long run of it per level is how they are to be calibrated (and these constants refit).
-Only smoke runs of 4 games a match have been made so far (the script's docstring: the
-nominal 2400 level scored 2/4 against Stockfish's 1350 at 0.05 s a move), so the
-numbers order the levels by strength but are not Elo yet; no level is claimed measured.
+How the levels are set, and what was measured: the caps and temperatures below are
+interpolated along a "skill" from 0 to 1 (``DEPTH_AT_*``, ``NODES_AT_*``,
+``TEMPERATURE_AT_*`` at its two ends), and ``UCI_Elo`` picks the skill by linear
+interpolation between the points of ``CALIBRATION``, each a skill whose Elo
+``bench/calibrate_elo.py`` measured (``bench/results/calibrate_elo.md``): against Debian's
+Stockfish 15.1 with ``UCI_LimitStrength`` (its ``UCI_Elo`` ladder, 1350-2850, is
+Stockfish's own calibration, anchored to CCRL 40/4) and, below that ladder's floor,
+against our own measured level; 40 games a point at 0.1 s a move, so each point is
+good to about +/-110-140 Elo (95 %), the lowest far less (a 3.8 % score: about 400-1000).
+The range is what was measured, 750-1540: at 0.1 s a move skills above 0.75 play no
+better (time, not the caps, binds), and below 0.375 a level lost every game to the one
+above. At longer time controls the upper levels,
+whose node caps do not bind at 0.1 s, play stronger than their number.
 """
 
 from __future__ import annotations
@@ -30,11 +34,15 @@ from searchprune.types import MATE_BOUND
 
 __all__ = ["ELO_DEFAULT", "ELO_MAX", "ELO_MIN", "Strength"]
 
-#: The range of ``UCI_Elo``: nominal, see the module docstring.
-ELO_MIN = 800
-ELO_MAX = 2400
-ELO_DEFAULT = 1500
-#: Depth cap at the two ends of the range (plies), interpolated between.
+#: (Elo, skill): the measured points ``UCI_Elo`` interpolates between (module docstring):
+#: skill 0.375 scored 3.8 % (1 win, 1 draw, 38 losses) against skill 0.5; skill 0.43
+#: 25 % against Stockfish 1350 (1159); skill 0.5 45 % (1315) and skill 0.497 41 % (1289)
+#: against Stockfish 1350, so 1300; skills 0.75 and 1.0 75 % each against Stockfish 1350.
+CALIBRATION = ((750, 0.375), (1160, 0.43), (1300, 0.5), (1540, 0.75))
+#: The range of ``UCI_Elo``: the measured one.
+ELO_MIN, ELO_MAX = CALIBRATION[0][0], CALIBRATION[-1][0]
+ELO_DEFAULT = 1300
+#: Depth cap at the two ends of the skill range (plies), interpolated between.
 DEPTH_AT_MIN, DEPTH_AT_MAX = 1, 8
 #: Node cap at the two ends, interpolated geometrically. Scoring every root move costs
 #: about 2k nodes at depth 2, 30k at depth 4 and 0.3M at depth 6 (an Italian-game
@@ -57,8 +65,11 @@ class Strength:
 
     @property
     def _t(self) -> float:
-        """0 at ``ELO_MIN``, 1 at ``ELO_MAX``."""
-        return (self.elo - ELO_MIN) / (ELO_MAX - ELO_MIN)
+        """The skill of this Elo: linear between the ``CALIBRATION`` points around it."""
+        for (elo_a, skill_a), (elo_b, skill_b) in zip(CALIBRATION, CALIBRATION[1:]):
+            if self.elo <= elo_b:
+                return skill_a + (skill_b - skill_a) * (self.elo - elo_a) / (elo_b - elo_a)
+        return CALIBRATION[-1][1]
 
     @property
     def depth(self) -> int:

@@ -27,7 +27,8 @@ Options (``setoption name <name> value <value>``; names are case-insensitive):
   for reading, printing and relaying the move (raise it over a slow link).
 - ``UCI_LimitStrength`` (check) and ``UCI_Elo`` (spin): play below full strength; how
   a level weakens and how far the levels are calibrated: ``searchprune.engines.strength``
-  (nominal levels, calibrated by ``bench/calibrate_elo.py`` against Stockfish's ladder).
+  (750-1540, measured by ``bench/calibrate_elo.py`` against Stockfish's ladder at 0.1 s
+  a move: ``bench/results/calibrate_elo.md``).
 - ``Ponder`` (check): the GUI may send ``go ponder``; with it on, ``bestmove`` also
   names the reply expected (``bestmove e2e4 ponder e7e5``).
 - ``Threads`` (spin, 1..1): the search is single-threaded; the option is there
