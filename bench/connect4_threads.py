@@ -1,14 +1,15 @@
 """Connect Four solver on one thread and on two, side by side in one run.
 
     python bench/connect4_threads.py [--positions "" 4 44 4444 4453] [--set L1_R3:6] [--repeats 1]
-                                     [--threads 1 2] [--out bench/results/connect4_threads.md]
+                                     [--threads 1 2] [--best-moves] [--out bench/results/connect4_threads.md]
 
-Each position is solved (``Connect4Solver.score``, strong, no book) with each thread count in
+Each position is solved (``Connect4Solver.score``, strong, no book; with ``--best-moves``
+``Connect4Solver.solve``, the score and then every optimal column) with each thread count in
 turn, alternating, from an emptied table, after the kernels are compiled; the times are
 wall seconds, the nodes the sum over threads. Two threads run the null-window tests of the
 bisection side by side on one table (``searchprune.solvers.bisection``); the ratio is
 one-thread time over two-thread time per position (above 1: two threads are faster), and
-the summary its median. ``--set NAME:K`` adds K evenly spaced positions of Pons' test set
+the summary its median. The best-move analysis shares the columns out among the threads. ``--set NAME:K`` adds K evenly spaced positions of Pons' test set
 ``Test_NAME`` (from the shared data folder), their scores checked against the file.
 """
 
@@ -45,6 +46,7 @@ def main() -> None:
     parser.add_argument("--set", dest="sets", action="append", default=[], help="NAME:K, e.g. L1_R3:6")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--best-moves", action="store_true", help="time solve() (score and best columns)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     game = get_game("connect4")
@@ -62,12 +64,20 @@ def main() -> None:
             for threads, solver in solvers.items():
                 solver.reset()
                 t0 = time.perf_counter()
-                score, nodes = solver.score(state)
+                if args.best_moves:
+                    solved = solver.solve(state)
+                    score, nodes, best = solved.score, solved.nodes, solved.best_moves
+                else:
+                    (score, nodes), best = solver.score(state), None
                 seconds = time.perf_counter() - t0
                 if expected is not None and score != expected:
                     sys.exit(f"{moves!r}: score {score}, expected {expected}")
                 rows.append({"position": moves, "threads": threads, "repeat": repeat, "score": score,
-                             "nodes": nodes, "seconds": round(seconds, 4)})
+                             "nodes": nodes, "seconds": round(seconds, 4), "best_moves": best})
+                first = next(r for r in rows if r["position"] == moves)  # the first thread count's
+                if best != first["best_moves"]:
+                    sys.exit(f"{moves!r}: best moves {best} on {threads} threads, "
+                             f"{first['best_moves']} on {first['threads']}")
                 print(f"{moves or '(empty)':>12} threads={threads} score={score:+d} nodes={nodes:,} {seconds:.2f} s",
                       flush=True)
     load_after = os.getloadavg()
@@ -90,7 +100,8 @@ def main() -> None:
         f"Date: {started:%Y-%m-%d %H:%M} UTC. Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}. Load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after.",
         "",
-        "Strong solve (`Connect4Solver.score`), no book, table (64 MiB) emptied before each; wall seconds; "
+        f"Strong solve (`Connect4Solver.{'solve`: score and every optimal column' if args.best_moves else 'score`'}), "
+        "no book, table (64 MiB) emptied before each; wall seconds; "
         "nodes summed over threads. Thread counts alternate position by position.",
         "",
         "| position | threads | score | nodes | seconds |",

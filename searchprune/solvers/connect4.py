@@ -25,6 +25,7 @@ for a win with the winner's k-th stone, ``k - 22`` for a loss to the opponent's 
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from typing import NamedTuple
@@ -338,43 +339,38 @@ def _solve(ctx, current, mask, moves, weak):
 
 
 @njit(**JIT)
-def _best_moves(ctx, current, mask, moves, score, weak, out):
-    """Write into ``out`` every column whose value equals ``score`` (the root's); return how many.
+def _is_best(ctx, current, mask, moves, score, weak, col):
+    """Whether playing ``col`` keeps the root's value ``score`` (exact, or -1/0/1 for weak).
 
-    ``score`` is exact (strong) or -1/0/1 (weak). Each candidate costs one null-window
-    search on the child: the root's score is the best of its children, so a child is
-    optimal exactly when the opponent's score there is at most ``-score``.
+    One null-window search on the child at most: the root's score is the best of its
+    children, so a child is optimal exactly when the opponent's score there is at most
+    ``-score``. ``col`` must be playable.
     """
-    n = 0
     win_cells = winning_cells(current, mask)
     poss = possible(mask)
-    can_win = (win_cells & poss) != _ZERO
+    move = poss & column_mask(col)
+    if move & win_cells:  # immediate win: the best possible score
+        return True
+    if (win_cells & poss) != _ZERO and not weak:  # anything slower than an immediate win is worse
+        return False
+    if weak and score < 0:  # every move loses
+        return True
+    child_current = current ^ mask
+    child_mask = mask | move
+    if _can_win_next(child_current, child_mask):
+        # the opponent wins at once: our value is -(CELLS - moves) // 2 (< 0); a weak
+        # score here is >= 0, which this move does not keep
+        return not weak and -((CELLS - moves) // 2) == score
+    return _negamax(ctx, child_current, child_mask, moves + 1, -score, -score + 1) <= -score
+
+
+@njit(**JIT)
+def _best_moves(ctx, current, mask, moves, score, weak, out):
+    """Write into ``out`` every column whose value equals ``score`` (the root's); return how many."""
+    n = 0
+    poss = possible(mask)
     for col in range(WIDTH):
-        move = poss & column_mask(col)
-        if move == _ZERO:
-            continue
-        if move & win_cells:  # immediate win: the best possible score
-            out[n] = col
-            n += 1
-            continue
-        if can_win and not weak:  # anything slower than an immediate win is worse
-            continue
-        if weak and score < 0:  # every move loses
-            out[n] = col
-            n += 1
-            continue
-        child_current = current ^ mask
-        child_mask = mask | move
-        if _can_win_next(child_current, child_mask):
-            # the opponent wins at once: our value is -(CELLS - moves) // 2 (< 0)
-            if weak:
-                continue  # score >= 0 here, and this move loses
-            if -((CELLS - moves) // 2) == score:
-                out[n] = col
-                n += 1
-            continue
-        r = _negamax(ctx, child_current, child_mask, moves + 1, -score, -score + 1)
-        if r <= -score:
+        if poss & column_mask(col) and _is_best(ctx, current, mask, moves, score, weak, col):
             out[n] = col
             n += 1
     return n
@@ -398,6 +394,14 @@ def _best_moves_state(state, score, weak, table, bucket_shift, partial_mask, tag
     """``_best_moves`` on a state array."""
     ctx = SolveContext(table, bucket_shift, partial_mask, tag, sort_buf, params, net_until, etc_until, nodes)
     return _best_moves(ctx, state[CURRENT], state[MASK], np.int64(state[PLY]), score, weak, out)
+
+
+@njit(**JIT)
+def _is_best_state(state, score, weak, col, table, bucket_shift, partial_mask, tag, sort_buf, params, net_until,
+                   etc_until, nodes):
+    """``_is_best`` on a state array (one column: the threaded best-move analysis)."""
+    ctx = SolveContext(table, bucket_shift, partial_mask, tag, sort_buf, params, net_until, etc_until, nodes)
+    return _is_best(ctx, state[CURRENT], state[MASK], np.int64(state[PLY]), score, weak, col)
 
 
 @njit(**JIT)
@@ -577,19 +581,12 @@ class Connect4Solver(Solver):
         lo, hi = (-1, 1) if weak else (-((CELLS - moves) // 2), (CELLS + 1 - moves) // 2)
         t = self._table
 
-        def arm(worker: int) -> None:
-            nodes = self._worker_nodes[worker]
-            nodes[:] = 0
-            nodes[STOP], nodes[DEADLINE], nodes[RUNNING] = self._nodes[STOP], self._nodes[DEADLINE], 1
-
         def test(worker: int, point: int) -> int | None:
-            nodes = self._worker_nodes[worker]
             value = _probe_state(state, np.int64(point), t.table, t.bucket_shift, t.partial_mask, t.tag,
-                                 self._worker_sort[worker], self._params, self._net_until, self._etc_until, nodes)
-            with self._lock:
-                self._nodes[NODES] += nodes[NODES]
-                nodes[RUNNING] = 0
-            return None if nodes[ABORTED] else int(value)
+                                 self._worker_sort[worker], self._params, self._net_until, self._etc_until,
+                                 self._worker_nodes[worker])
+            # a stopped test may have been cancelled by the bisection: that stops no solve
+            return None if self._retire_worker(worker, stops_solve=False) else int(value)
 
         def cancel(worker: int) -> None:
             self._worker_nodes[worker][STOP] = 1
@@ -597,10 +594,60 @@ class Connect4Solver(Solver):
         def on_bounds(new_lo: int, new_hi: int) -> None:
             self._nodes[LOWER], self._nodes[UPPER] = new_lo, new_hi
 
-        lo, hi, complete = bisect(lo, hi, test, cancel, self.threads, on_bounds, arm)
+        lo, hi, complete = bisect(lo, hi, test, cancel, self.threads, on_bounds, self._arm_worker)
         if not complete:
             self._nodes[ABORTED] = 1
         return lo
+
+    def _arm_worker(self, worker: int) -> None:
+        """Ready a worker's counters for its next job: the solve's stop flag and deadline."""
+        nodes = self._worker_nodes[worker]
+        nodes[:] = 0
+        nodes[STOP], nodes[DEADLINE], nodes[RUNNING] = self._nodes[STOP], self._nodes[DEADLINE], 1
+
+    def _retire_worker(self, worker: int, stops_solve: bool = True) -> bool:
+        """Add a worker's nodes to the solve's; True if its job was stopped (which, with
+        ``stops_solve``, marks the whole solve stopped)."""
+        nodes = self._worker_nodes[worker]
+        with self._lock:
+            self._nodes[NODES] += nodes[NODES]
+            nodes[RUNNING] = 0
+            if nodes[ABORTED] and stops_solve:
+                self._nodes[ABORTED] = 1
+        return bool(nodes[ABORTED])
+
+    def _best_on_threads(self, state, score: int, weak: bool) -> list[int]:
+        """The optimal columns (``_is_best``), the columns shared out among the threads,
+        centre first; cut short (``ABORTED`` set) if the solve is stopped."""
+        poss = int(possible(state[MASK]))
+        columns = queue.SimpleQueue()
+        for col in CENTRE_ORDER:
+            if poss & int(column_mask(col)):
+                columns.put(int(col))
+        found: list[int] = []
+        t = self._table
+
+        def work(worker: int) -> None:
+            nodes = self._worker_nodes[worker]
+            while not nodes[ABORTED]:
+                try:
+                    col = columns.get_nowait()
+                except queue.Empty:
+                    break
+                if _is_best_state(state, np.int64(score), weak, np.int64(col), t.table, t.bucket_shift, t.partial_mask,
+                                  t.tag, self._worker_sort[worker], self._params, self._net_until, self._etc_until,
+                                  nodes) and not nodes[ABORTED]:
+                    found.append(col)
+            self._retire_worker(worker)
+
+        workers = []
+        for worker in range(self.threads):
+            self._arm_worker(worker)
+            workers.append(threading.Thread(target=work, args=(worker,), daemon=True, name=f"best-{worker}"))
+            workers[-1].start()
+        for thread in workers:
+            thread.join()
+        return sorted(found)
 
     def solve(self, state, *, weak: bool = False, all_best: bool = True, best_moves: bool = True,
               limit: Limit | None = None) -> SolveResult:
@@ -618,7 +665,9 @@ class Connect4Solver(Solver):
                                seconds=time.perf_counter() - start, empties=CELLS - int(state[2]),
                                stopped=stop_reason(self._nodes))
         best: list[int] = []
-        if best_moves:
+        if best_moves and self.threads > 1 and not (limit and limit.nodes):
+            best = self._best_on_threads(state, s, bool(weak))
+        elif best_moves:
             n = _best_moves_state(state, np.int64(s), bool(weak), *self._arrays(), self._out)
             best = sorted(int(c) for c in self._out[:n])
         if self._nodes[ABORTED]:  # the score stands; the list of best columns is cut short
