@@ -216,3 +216,24 @@ def test_weak_best_moves_match_children(solver):
         values = child_values(solver, moves)
         assert r.score == sign(expected), moves
         assert r.best_moves == sorted(c for c, v in values.items() if sign(v) == r.score), (moves, values)
+
+
+def test_claimeven_bound_against_plain_negamax():
+    """Wherever the claimeven rule says the side to move cannot win, the plain negamax of
+    ``tests/oracle.py`` (no bounds, no table) agrees; and positions where the rule does not
+    hold include wins for the side to move, so a rule that always held would fail here."""
+    from oracle import negamax as plain_negamax
+    from oracle import random_position
+
+    rng = np.random.default_rng(5)
+    held = won_elsewhere = 0
+    while held < 25 or won_elsewhere < 5:
+        state = random_position(GAME, rng, CELLS - 8, CELLS - 6)
+        if state is None or int(state[2]) % 2:  # the rule needs every column even: an even stone count
+            continue
+        value = plain_negamax(GAME, state, CELLS - int(state[2]))
+        if solver_module._claimeven_holds(state[0], state[1]):
+            held += 1
+            assert value <= 0, state[:3]
+        elif value > 0:
+            won_elsewhere += 1

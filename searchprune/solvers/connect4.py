@@ -1,7 +1,6 @@
 """Exact Connect Four solver after Pascal Pons' "Solving Connect 4" (final version, no book).
 
-The algorithm is his, step for step, so that node counts can be compared with his
-(``PascalPons/connect4``, ``Solver.cpp``):
+His algorithm (``PascalPons/connect4``, ``Solver.cpp``) is the base:
 
 - negamax with alpha-beta, the window clamped to the scores still reachable with the
   moves left;
@@ -11,11 +10,17 @@ The algorithm is his, step for step, so that node counts can be compared with hi
 - moves sorted by the number of winning cells they leave us, ties broken centre-first
   exactly like his ``MoveSorter`` (insertion sort; equal scores come out last-added
   first, and moves are added in reverse centre order);
-- a transposition table keyed on ``current + mask`` holding an upper or a lower bound
-  per position in one byte, ``next_prime(2**23)`` slots in two parallel arrays (32-bit
-  partial keys, 8-bit values; about 40 MiB), slot ``key % size``, last store wins;
 - ``solve`` narrows the score with null-window searches, the probe point biased
   towards 0; a weak solve searches the window [-1, 1] only.
+
+What it adds, each measured side by side with his solver (``bench/results/connect4_vs_pons.md``)
+or with itself (``bench/results/connect4_threads*.md``):
+
+- a table of two-slot buckets holding both bounds and the best move of a position, its
+  mirror image folded onto it (``connect4_table``), the table's move searched first;
+- enhanced transposition cut-offs at nodes with ``ETC_MIN_EMPTIES`` or more empty cells;
+- Allis' claimeven rule as an upper bound (``_claimeven_holds``);
+- several threads on one table (``Connect4Solver(threads=N)``, ``solvers.bisection``).
 
 A node is one negamax call, as in his counter.
 
@@ -38,6 +43,7 @@ from searchprune.config import JIT
 from searchprune.games.base import GameError
 from searchprune.games.connect4 import (
     BOARD,
+    BOTTOM,
     CELLS,
     CENTRE_ORDER,
     CURRENT,
@@ -45,6 +51,7 @@ from searchprune.games.connect4 import (
     PLY,
     STATE_SIZE,
     WIDTH,
+    alignment,
     column_mask,
     possible,
     terminal,
@@ -69,6 +76,9 @@ from searchprune.solvers.limits import ABORTED, DEADLINE, FIRST_FREE, NODES, STO
 from searchprune.types import ONGOING
 
 _ONE = np.uint64(1)
+#: Rows 0, 2, 4 and 1, 3, 5 of every column (claimeven).
+_EVEN_ROWS = np.uint64(int(BOTTOM) * 0b010101)
+_ODD_ROWS = np.uint64(int(BOTTOM) * 0b101010)
 #: Net ordering: a child the net scores y (its side's view, about -1..1) ranks MID - y * MID.
 _NET_RANK_MID = 4096
 _ZERO = np.uint64(0)
@@ -173,6 +183,17 @@ def _transposition_cutoff(ctx, child_current, mask, poss, beta):
 
 
 @njit(**JIT)
+def _claimeven_holds(current, mask):
+    """Allis' claimeven: with an even number of empty cells in every column, the opponent
+    can answer each of our moves in the same column, taking every empty cell of an odd
+    row (0-based) and leaving us those of the even rows. If our stones and those cells
+    hold no four, we cannot win: our score is at most 0."""
+    if possible(mask) & _ODD_ROWS:  # some column has an odd number of empty cells
+        return False
+    return not alignment(current | (BOARD & ~mask & _EVEN_ROWS))
+
+
+@njit(**JIT)
 def _negamax(ctx, current, mask, moves, alpha, beta):
     """Score a position with alpha-beta (negamax), Pons' ``Solver::negamax`` plus a
     two-bound table with a best move, mirror images folded, and enhanced transposition
@@ -219,6 +240,8 @@ def _negamax(ctx, current, mask, moves, alpha, beta):
     # cannot win at once, and whatever the table holds.
     lo = -((CELLS - 2 - moves) // 2)
     hi = (CELLS - 1 - moves) // 2
+    if _claimeven_holds(current, mask):
+        hi = 0  # the opponent's follow-up leaves us no four: we cannot win
     slot, ident, mirrored = locate(current + mask, ctx.bucket_shift, ctx.partial_mask, ctx.tag)
     entry = probe(ctx.table, slot, ident)
     tt_move = np.int64(NO_MOVE)
