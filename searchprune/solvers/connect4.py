@@ -94,8 +94,10 @@ _SORT_COLS = 8
 
 #: Enhanced transposition cut-offs at nodes with at least this many empty cells:
 #: there the probes of the children (up to seven cache misses) cost little beside the
-#: subtree they may save; near the leaves they cost more than they save. The value 16
-#: was not swept on its own; the table and ETC together: bench/results/connect4_vs_pons.md.
+#: subtree they may save; near the leaves they cost more than they save. Swept over
+#: 12/16/20/24 on two threads (bench/results/connect4_claimeven.md): 12 saves 7 % of the
+#: nodes but no time, 20 and 24 cost 10-25 % more time; the table and ETC together
+#: against Pons: bench/results/connect4_vs_pons.md.
 ETC_MIN_EMPTIES = 16
 #: Sort rank of the table's move: above any threat count (< 2**6) and net rank (<= 2**13).
 _TT_MOVE_RANK = 1 << 14
