@@ -164,17 +164,17 @@ def tournament(engine_names, mode, rounds, openings_path, concurrency, cluster, 
     folder = Path(out_dir) if out_dir else _default_folder(event.game)
     bar = _ProgressBar(progress)
     try:
-        outcome = run(event, folder, executors, resume=resume, sprt=sprt, progress=bar)
+        try:
+            outcome = run(event, folder, executors, resume=resume, sprt=sprt, progress=bar)
+        finally:
+            bar.close()  # before any message below, and before exit_interrupted skips the rest
     except (TournamentError, ResultsError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        bar.close()
         click.echo(f"\ninterrupted: finished games are saved in {folder}; continue with --out {folder} --resume",
                    err=True)
         exit_interrupted()
-    finally:
-        bar.close()
     if as_json:
         return click.echo(json.dumps(dict(outcome.as_dict(event), out=str(folder))))
     print_report(outcome, event)

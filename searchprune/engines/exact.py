@@ -17,8 +17,8 @@ time budget asks ``ExactPlay`` first:
    longest losses, or the draws), stopped after ``SOLVE_SHARE`` of the budget. The
    solver's table is kept across the moves of a game, so each solve reuses the last.
 3. **Choose** among the optimal moves with the heuristic search (``root_moves``), for at
-   most ``CHOOSE_SHARE`` of the budget: between moves of equal value it prefers the one its evaluation likes best,
-   which against a fallible opponent is the position with the most chances for them to
+   most ``CHOOSE_SHARE`` of the budget: between moves of equal value it prefers the one
+   its evaluation likes best, which against a fallible opponent is the position with the most chances for them to
    go wrong. That is the trap rule: it is the evaluation's judgement, not a count of
    traps.
 4. **Fall back** to the heuristic search, in the time left, when the solve did not

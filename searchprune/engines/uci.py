@@ -48,9 +48,9 @@ move (mated, stalemated) answers ``bestmove (none)``.
 
 Start-up: the kernels compile (or load from the disk cache) in a background thread
 from the moment the server is built, on an engine of their own, so ``uci``,
-``ucinewgame`` and ``setoption`` answer at once. ``isready`` waits for them, but only until
-``READY_WAIT_S`` after the warm-up began (a cold compile takes longer than a client's start-up timeout on a slow
-machine); a ``go`` that arrives before they are ready waits as long as its budget allows
+``ucinewgame`` and ``setoption`` answer at once. ``isready`` waits for them, but only
+until ``READY_WAIT_S`` after the warm-up began (a cold compile takes longer than a
+client's start-up timeout on a slow machine); a ``go`` that arrives before they are ready waits as long as its budget allows
 (``KERNEL_WAIT_SHARE``) and is otherwise answered by ``quick_move`` with an ``info
 string`` saying so. With a warm cache the kernels load in well under a second, and
 after ``readyok`` every ``go`` is searched. Ctrl-C (``searchprune uci`` at a terminal)
@@ -109,8 +109,9 @@ HASH_MAX_MB = 4096
 #: The table size before any ``setoption name Hash``.
 HASH_DEFAULT_MB = 16
 #: Seconds after the warm-up began by which ``isready`` answers, compiled or not: well
-#: inside a client's start-up timeout (python-chess allows 10 s for ``ucinewgame`` + ``isready`` +
-#: the first ``go``). A ``go`` still waits for the kernels as long as its own budget allows.
+#: inside a client's start-up timeout (python-chess allows 10 s for ``ucinewgame`` +
+#: ``isready`` + the first ``go``). A ``go`` still waits for the kernels as long as its
+#: own budget allows.
 READY_WAIT_S = 4.0
 #: Share of a timed ``go``'s budget it may spend waiting for a compile still under way;
 #: past it the ``go`` is answered with ``quick_move``.

@@ -20,17 +20,26 @@ import queue
 import threading
 from collections.abc import Callable
 
+from numba import njit
+
+from searchprune.config import JIT
+
 __all__ = ["bisect", "pons_point"]
 
 
-def _tdiv2(x: int) -> int:
-    """``x / 2`` rounded toward zero, as C's integer division."""
-    return -((-x) // 2) if x < 0 else x // 2
+@njit(**JIT)
+def _tdiv2(x):
+    """``x / 2`` rounded toward zero, as C's integer division (Python's ``//`` floors)."""
+    if x < 0:
+        return -((-x) // 2)
+    return x // 2
 
 
-def pons_point(lo: int, hi: int) -> int:
+@njit(**JIT)
+def pons_point(lo, hi):
     """Pons' next test point in ``[lo, hi - 1]`` (``Solver::solve``): the middle, moved to
-    half of the bound on its side of 0 when that is nearer 0 than the bound."""
+    half of the bound on its side of 0 when that is nearer 0 than the bound. Compiled,
+    so that the Connect Four solver's own one-thread loop (``_solve``) uses it too."""
     med = lo + (hi - lo) // 2
     if med <= 0 and _tdiv2(lo) < med:
         med = _tdiv2(lo)
@@ -48,7 +57,7 @@ def next_point(lo: int, hi: int, taken: set[int]) -> int | None:
         if cut > start and (best is None or cut - start > best[1] - best[0]):
             best = (start, cut)
         start = cut + 1
-    return None if best is None else pons_point(*best)
+    return None if best is None else int(pons_point(*best))
 
 
 def bisect(lo: int, hi: int, test: Callable[[int, int], int | None], cancel: Callable[[int], None],
@@ -66,7 +75,7 @@ def bisect(lo: int, hi: int, test: Callable[[int, int], int | None], cancel: Cal
     """
     if threads == 1:  # no threads to start: Pons' loop as it is
         while lo < hi:
-            point = pons_point(lo, hi)
+            point = int(pons_point(lo, hi))
             if arm is not None:
                 arm(0)
             value = test(0, point)

@@ -60,7 +60,7 @@ from searchprune.games.connect4 import (
 from searchprune.evaluation.infer import connect4_forward_bits
 from searchprune.search.limits import ExactScore, Limit
 from searchprune.solvers.base import SolveProgress, SolveResult, Solver
-from searchprune.solvers.bisection import bisect
+from searchprune.solvers.bisection import bisect, pons_point
 from searchprune.solvers.connect4_table import (
     NO_MOVE,
     ConnectFourTable,
@@ -320,14 +320,6 @@ def _negamax(ctx, current, mask, moves, alpha, beta):
 
 
 @njit(**JIT)
-def _tdiv2(x):
-    """``x / 2`` rounded toward zero, as C's integer division (Python's ``//`` floors)."""
-    if x < 0:
-        return -((-x) // 2)
-    return x // 2
-
-
-@njit(**JIT)
 def _can_win_next(current, mask):
     return (winning_cells(current, mask) & possible(mask)) != _ZERO
 
@@ -346,11 +338,7 @@ def _solve(ctx, current, mask, moves, weak):
         lo = np.int64(-1)
         hi = np.int64(1)
     while lo < hi:
-        med = lo + (hi - lo) // 2
-        if med <= 0 and _tdiv2(lo) < med:
-            med = _tdiv2(lo)
-        elif med >= 0 and _tdiv2(hi) > med:
-            med = _tdiv2(hi)
+        med = pons_point(lo, hi)
         ctx.nodes[LOWER] = lo
         ctx.nodes[UPPER] = hi
         r = _negamax(ctx, current, mask, moves, med, med + 1)
@@ -507,11 +495,18 @@ class Connect4Solver(Solver):
         """
         self._table.reset()
 
-    def _arrays(self) -> tuple:
-        """The context's arrays and scalars, in ``SolveContext`` order after the state."""
+    def _arrays(self, worker: int | None = None) -> tuple:
+        """The context's arrays and scalars, in ``SolveContext`` order after the state: the
+        solver's own sorting rows and counters, or those of thread ``worker``."""
         t = self._table
-        return (t.table, t.bucket_shift, t.partial_mask, t.tag, self._sort, self._params, self._net_until,
-                self._etc_until, self._nodes)
+        sort, nodes = (self._sort, self._nodes) if worker is None else \
+            (self._worker_sort[worker], self._worker_nodes[worker])
+        return (t.table, t.bucket_shift, t.partial_mask, t.tag, sort, self._params, self._net_until,
+                self._etc_until, nodes)
+
+    def _on_threads(self, limit: Limit | None) -> bool:
+        """Whether a solve runs on the worker threads (a node limit keeps it on one)."""
+        return self.threads > 1 and not (limit and limit.nodes)
 
     @staticmethod
     def parse_line(line: str) -> tuple[str, int | None] | None:
@@ -590,7 +585,7 @@ class Connect4Solver(Solver):
         self._check(state)
         arm(self._nodes, limit)
         self._started = time.perf_counter()
-        if self.threads > 1 and not (limit and limit.nodes) and not _can_win_next(state[CURRENT], state[MASK]):
+        if self._on_threads(limit) and not _can_win_next(state[CURRENT], state[MASK]):
             s = self._bisect_on_threads(state, bool(weak))
         else:
             s = _solve_state(state, bool(weak), *self._arrays())
@@ -604,12 +599,9 @@ class Connect4Solver(Solver):
         ``self._nodes``. A node limit keeps a solve on one thread (``score``)."""
         moves = int(state[PLY])
         lo, hi = (-1, 1) if weak else (-((CELLS - moves) // 2), (CELLS + 1 - moves) // 2)
-        t = self._table
 
         def test(worker: int, point: int) -> int | None:
-            value = _probe_state(state, np.int64(point), t.table, t.bucket_shift, t.partial_mask, t.tag,
-                                 self._worker_sort[worker], self._params, self._net_until, self._etc_until,
-                                 self._worker_nodes[worker])
+            value = _probe_state(state, np.int64(point), *self._arrays(worker))
             # a stopped test may have been cancelled by the bisection: that stops no solve
             return None if self._retire_worker(worker, stops_solve=False) else int(value)
 
@@ -650,7 +642,6 @@ class Connect4Solver(Solver):
             if poss & int(column_mask(col)):
                 columns.put(int(col))
         found: list[int] = []
-        t = self._table
 
         def work(worker: int) -> None:
             nodes = self._worker_nodes[worker]
@@ -659,9 +650,8 @@ class Connect4Solver(Solver):
                     col = columns.get_nowait()
                 except queue.Empty:
                     break
-                if _is_best_state(state, np.int64(score), weak, np.int64(col), t.table, t.bucket_shift, t.partial_mask,
-                                  t.tag, self._worker_sort[worker], self._params, self._net_until, self._etc_until,
-                                  nodes) and not nodes[ABORTED]:
+                if _is_best_state(state, np.int64(score), weak, np.int64(col), *self._arrays(worker)) \
+                        and not nodes[ABORTED]:
                     found.append(col)
             self._retire_worker(worker)
 
@@ -690,7 +680,7 @@ class Connect4Solver(Solver):
                                seconds=time.perf_counter() - start, empties=CELLS - int(state[2]),
                                stopped=stop_reason(self._nodes))
         best: list[int] = []
-        if best_moves and self.threads > 1 and not (limit and limit.nodes):
+        if best_moves and self._on_threads(limit):
             best = self._best_on_threads(state, s, bool(weak))
         elif best_moves:
             n = _best_moves_state(state, np.int64(s), bool(weak), *self._arrays(), self._out)
