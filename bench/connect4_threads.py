@@ -30,14 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from searchprune.games import get_game
 from searchprune.paths import shared_data_dir
 from searchprune.solvers.connect4 import Connect4Solver
+from connect4_vs_pons import load, spaced  # noqa: E402 - beside this script
 
 
 def pons_rows(spec: str) -> list[tuple[str, int | None]]:
+    """``NAME:K``: K evenly spaced positions of Pons' ``Test_NAME`` (the Pons benchmark's reader)."""
     name, _, k = spec.partition(":")
-    rows = [Connect4Solver.parse_line(line) for line in (shared_data_dir() / "connect4" / f"Test_{name}").open()]
-    rows = [row for row in rows if row is not None]
-    step = max(1, len(rows) // int(k or 10))
-    return rows[::step][:int(k or 10)]
+    return spaced(load(shared_data_dir() / "connect4", name), int(k or 10))
 
 
 def main() -> None:
