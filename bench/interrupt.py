@@ -17,6 +17,7 @@ The kernels are compiled (or loaded) first with ``searchprune warmup``, so that 
 and 2 measure searches, not compiles.
 
     python bench/interrupt.py [--runs 5] [--cold-runs 1] [--out bench/results/interrupt.md]
+    python bench/interrupt.py --cold-only --cold-runs 3    # table 3 alone, printed
 """
 
 from __future__ import annotations
@@ -226,7 +227,12 @@ def main() -> None:
     parser.add_argument("--go-repeats", type=int, default=20)
     parser.add_argument("--cold-runs", type=int, default=1)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--cold-only", action="store_true", help="measure and print table 3 only")
     args = parser.parse_args()
+    if args.cold_only:
+        for index in range(1, args.cold_runs + 1):
+            print(f"| {index} | " + " | ".join(f"{value:.2f}" for value in cold_start().values()) + " |", flush=True)
+        return
     subprocess.run(CLI + ["warmup", "chess", "othello", "connect4"], check=True, capture_output=True)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as folder:

@@ -120,7 +120,7 @@ def test_second_process_loads_the_search_from_the_disk_cache(tmp_path):
         print(json.dumps({n: dict(hits=sum(getattr(k, n).stats.cache_hits.values()),
                                   misses=sum(getattr(k, n).stats.cache_misses.values()),
                                   signatures=len(getattr(k, n).signatures))
-                          for n in ("root_negascout", "alphabeta", "negascout", "minimax", "enter_node")}))
+                          for n in ("alphabeta", "negascout", "minimax", "enter_node")}))
         """
     )
     # A snapshot of the package: an edit elsewhere between the two runs (another change
@@ -132,14 +132,14 @@ def test_second_process_loads_the_search_from_the_disk_cache(tmp_path):
     runs = [json.loads(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
                                       check=True, cwd=tmp_path / "tree").stdout.strip().splitlines()[-1])
             for _ in range(2)]
-    assert runs[0]["root_negascout"]["misses"] == 1  # compiled the first time
+    assert runs[0]["negascout"]["misses"] == 1  # compiled the first time
     assert all(kernel["signatures"] == 1 for kernel in runs[0].values()), runs[0]
-    assert runs[1]["root_negascout"]["hits"] == 1 and runs[1]["root_negascout"]["misses"] == 0
+    assert runs[1]["negascout"]["hits"] == 1 and runs[1]["negascout"]["misses"] == 0
 
 
 def test_a_search_compiles_only_its_own_algorithm(tmp_path):
     """A NegaScout search in a fresh process (a cold cache) compiles neither minimax nor
-    alpha-beta: each algorithm has its own root kernel (issue 19, the cold start)."""
+    alpha-beta: the driver calls the algorithm's own kernel (issue 19, the cold start)."""
     script = textwrap.dedent(
         """
         import json
@@ -151,15 +151,13 @@ def test_a_search_compiles_only_its_own_algorithm(tmp_path):
         s.search(g.parse_position("15"), Limit(depth=3))
         k = s.kernels
         print(json.dumps({n: len(getattr(k, n).signatures)
-                          for n in ("root_minimax", "root_alphabeta", "root_negascout", "minimax", "alphabeta",
-                                    "negascout")}))
+                          for n in ("minimax", "alphabeta", "negascout")}))
         """
     )
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"), SEARCHPRUNE_CACHE_DIR=str(tmp_path / "gen"))
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     compiled = json.loads(out.stdout.strip().splitlines()[-1])
-    assert compiled["root_negascout"] == 1 and compiled["negascout"] == 1, compiled
-    assert compiled["root_minimax"] == compiled["root_alphabeta"] == 0, compiled
+    assert compiled["negascout"] == 1, compiled
     assert compiled["minimax"] == compiled["alphabeta"] == 0, compiled
 
 

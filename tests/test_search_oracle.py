@@ -62,14 +62,13 @@ def test_driver_matches_oracle(name, positions, algorithm, config):
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
-def test_root_kernel_full_window_matches_oracle(algorithm):
-    """The compiled root search alone, one fixed depth, no driver in between."""
+def test_root_search_full_window_matches_oracle(algorithm):
+    """One root search alone, one fixed depth, no iterative deepening in between."""
     game = get_game("connect4")
     searcher = Searcher(game, algorithm=algorithm, tt_mb=1)
-    kernel = searcher.root_kernel()
     for state, depth, expected in C4_CASES[:60]:
         searcher.clear()
-        value = kernel(searcher.ctx, state, np.int64(depth), np.int64(-INF), np.int64(INF))
+        value = searcher.root_search(searcher.ctx, state, depth, -INF, INF)
         assert value == expected
 
 

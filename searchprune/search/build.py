@@ -14,7 +14,7 @@ binds those names by import and then holds the templates' source::
     from <evaluator module> import <func>_reset as eval_reset, <func>_make as eval_make  (if defined)
     from searchprune.games.<game> import <the optional kernels the game defines>
     <the defaults.py kernels the game does not define>
-    <node.py> <ordering.py> <minimax.py> <alphabeta.py> <negascout.py> <root.py> <perft.py>
+    <node.py> <ordering.py> <minimax.py> <alphabeta.py> <negascout.py> <perft.py>
 
 It is written to this tree's kernels folder, named by a digest of the tree's
 fingerprint, its own text and any game or evaluator source outside the package, so
@@ -41,7 +41,7 @@ from searchprune.games.base import KERNELS, OPTIONAL, Game  # OPTIONAL: the game
 _SEARCH_DIR = Path(__file__).resolve().parent
 _PACKAGE_DIR = _SEARCH_DIR.parent
 #: Template modules, in the order their source is pasted.
-TEMPLATES = ("node", "ordering", "minimax", "alphabeta", "negascout", "root", "perft")
+TEMPLATES = ("node", "ordering", "minimax", "alphabeta", "negascout", "perft")
 #: Optional hooks of an incremental evaluator ``mod:func``: ``mod:func_reset`` and
 #: ``mod:func_make``, bound as ``eval_reset`` / ``eval_make`` (defaults do nothing).
 EVAL_HOOKS = ("reset", "make")
@@ -123,7 +123,7 @@ def module_text(game: Game, evaluator: str | None = None) -> tuple[str, str]:
 
 
 def build_searcher(game: Game, evaluator: str | None = None) -> ModuleType:
-    """The compiled search for ``game`` (module with ``root_negascout``, ``minimax``...).
+    """The compiled search for ``game`` (module with ``negascout``, ``minimax``...).
 
     ``evaluator`` is ``"package.module:function"`` with the signature
     ``evaluate(state, params) -> int``; by default the game's own ``evaluate``. The

@@ -121,21 +121,30 @@ class Searcher:
         """Ask a running search to stop soon; safe to call from another thread."""
         self.ctx.stop[0] = 1
 
-    def root_kernel(self):
-        """The compiled root search of ``self.algorithm``: ``(ctx, state, depth, alpha, beta) -> value``.
+    def root_search(self, ctx, state: State, depth: int, alpha: int, beta: int) -> int:
+        """One root search of ``self.algorithm`` in the window ``(alpha, beta)`` (minimax
+        ignores it): the evaluator's state refreshed, then the compiled search from ply 0.
 
-        One kernel per algorithm (``search/root.py``), so that only the one used compiles.
+        The principal variation is then ``ctx.pv[0, :ctx.pv_len[0]]``, and ``state`` is
+        restored, aborted or not. Only the algorithm used compiles; it is called from
+        here rather than through a compiled root kernel, whose own compile re-linked and
+        re-optimised the whole search (0.7 s of chess's cold start).
         """
-        return getattr(self.kernels, f"root_{self.algorithm}")
+        kernels = self.kernels
+        kernels.eval_reset(state, ctx.params)
+        if self.algorithm == "minimax":
+            return int(kernels.minimax(ctx, state, np.int64(depth), np.int64(0)))
+        search = getattr(kernels, self.algorithm)
+        return int(search(ctx, state, np.int64(depth), np.int64(0), np.int64(alpha), np.int64(beta)))
 
     def needs_compiling(self) -> bool:
         """True when the first search will compile rather than load from Numba's disk cache
         (the first run after an install or an edit of the compiled source).
 
-        Read from the presence of the root kernel's cache index; False where there is no
+        Read from the presence of the search kernel's cache index; False where there is no
         disk cache to read (``NUMBA_DISABLE_JIT=1``).
         """
-        cache = getattr(self.root_kernel(), "_cache", None)
+        cache = getattr(getattr(self.kernels, self.algorithm), "_cache", None)
         index = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
         return index is not None and not os.path.exists(index)
 
@@ -282,7 +291,7 @@ class Searcher:
         """The root's score of the move that led to ``child``, searched ``depth - 1`` plies
         in the child's window ``(alpha, beta)``; ``None`` if stopped. A mate score one
         ply further from the root than the child's search counted it."""
-        value = int(self.root_kernel()(run_ctx, child, np.int64(depth - 1), np.int64(alpha), np.int64(beta)))
+        value = self.root_search(run_ctx, child, depth - 1, alpha, beta)
         if self.ctx.stats[context.ABORTED]:
             return None
         if value >= MATE_BOUND:
@@ -302,7 +311,7 @@ class Searcher:
         # nobody sets, and a stop() during it takes effect from depth 2.
         run_ctx = ctx._replace(stop=self._never_stop) if depth == 1 else ctx
         while True:
-            value = int(self.root_kernel()(run_ctx, work, np.int64(depth), np.int64(alpha), np.int64(beta)))
+            value = self.root_search(run_ctx, work, depth, alpha, beta)
             if ctx.stats[context.ABORTED] or algorithm == MINIMAX:
                 return value
             if value <= alpha and alpha > -INF:  # fail low: the true score is <= value

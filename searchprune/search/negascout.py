@@ -133,23 +133,31 @@ def negascout(ctx, state: np.ndarray, depth: int, ply: int, alpha: int, beta: in
                 best = futility_bound
             continue
         eval_make(state, ctx.params)  # noqa: F821
-        if i == 0:
-            value = -negascout(ctx, state, depth - 1, ply + 1, -beta, -alpha)
-        else:
-            reduction = 0
-            if (opts[OPT_LMR] != 0 and quiet and i >= LMR_MOVES and depth >= LMR_DEPTH and not checked
-                    and not gives_check):
-                # One ply, one more for very late moves (from the 3 * LMR_MOVES-th) and
-                # for deep nodes, one less on the PV, keeping at least one ply: a step-wise
-                # stand-in for the log(depth) * log(move number) tables of engines such as
-                # Stockfish. The thresholds were set by hand and never measured or tuned.
-                reduction = 1 + (i >= 3 * LMR_MOVES) + (depth >= 8) - pv_node
-                reduction = max(0, min(reduction, depth - 2))
-            value = -negascout(ctx, state, depth - 1 - reduction, ply + 1, -alpha - 1, -alpha)
-            if reduction and value > alpha and not ctx.stats[ABORTED]:
-                value = -negascout(ctx, state, depth - 1, ply + 1, -alpha - 1, -alpha)
-            if alpha < value < beta and not ctx.stats[ABORTED]:
-                value = -negascout(ctx, state, depth - 1, ply + 1, -beta, -alpha)
+        reduction = 0
+        if (opts[OPT_LMR] != 0 and quiet and i >= LMR_MOVES and depth >= LMR_DEPTH and not checked
+                and not gives_check):
+            # One ply, one more for very late moves (from the 3 * LMR_MOVES-th) and
+            # for deep nodes, one less on the PV, keeping at least one ply: a step-wise
+            # stand-in for the log(depth) * log(move number) tables of engines such as
+            # Stockfish. The thresholds were set by hand and never measured or tuned.
+            reduction = 1 + (i >= 3 * LMR_MOVES) + (depth >= 8) - pv_node
+            reduction = max(0, min(reduction, depth - 2))
+        # The first move gets the full window; a later one a null window at its reduced
+        # depth, then again at full depth if it beats alpha, then with the full window
+        # if it lands inside it. One call site: Numba types each recursive call site by
+        # re-inferring the whole function, so every extra site costs compile time.
+        low = -beta if i == 0 else -alpha - 1
+        child_depth = depth - 1 - reduction
+        while True:
+            value = -negascout(ctx, state, child_depth, ply + 1, low, -alpha)
+            if ctx.stats[ABORTED] or value <= alpha:
+                break
+            if child_depth < depth - 1:
+                child_depth = depth - 1
+            elif low != -beta and value < beta:
+                low = -beta
+            else:
+                break
         unmake(state, move)  # noqa: F821
         if ctx.stats[ABORTED]:
             return 0
