@@ -22,3 +22,21 @@ def random_boards(count: int, seed: int, plies: tuple[int, int], *, unfinished: 
         if not (unfinished and board.is_game_over()):
             boards.append(board)
     return boards
+
+
+PIECE_VALUES = {chess.PAWN: 1, chess.KNIGHT: 3, chess.BISHOP: 3, chess.ROOK: 5, chess.QUEEN: 9, chess.KING: 0}
+
+
+def material_records(count: int, seed: int = 0):
+    """Packed training records of random positions labelled with the side to move's
+    material balance in centipawns: a target a small net can learn."""
+    import numpy as np
+
+    from searchprune.nets import packed
+
+    out = []
+    for board in random_boards(count, seed, (4, 80)):
+        balance = sum(PIECE_VALUES[p.piece_type] * (1 if p.color == board.turn else -1)
+                      for p in board.piece_map().values())
+        out.append(packed.pack(board, 100 * balance, packed.DRAW))
+    return np.array(out, dtype=packed.RECORD)

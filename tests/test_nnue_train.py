@@ -6,7 +6,8 @@ through python-chess, so the trainer and the engine agree on what an input means
 
 from __future__ import annotations
 
-import random
+import sys
+from pathlib import Path
 
 import chess
 import numpy as np
@@ -17,27 +18,13 @@ from searchprune.evaluation.features import chess_active_from
 from searchprune.games import get_game
 from searchprune.nets import nnue, packed
 
-
-def _records(count: int, seed: int = 0) -> np.ndarray:
-    """Random positions labelled with their material balance (a learnable target)."""
-    rng = random.Random(seed)
-    values = {chess.PAWN: 1, chess.KNIGHT: 3, chess.BISHOP: 3, chess.ROOK: 5, chess.QUEEN: 9, chess.KING: 0}
-    out = []
-    while len(out) < count:
-        board = chess.Board()
-        for _ in range(rng.randrange(4, 80)):
-            moves = list(board.legal_moves)
-            if not moves:
-                break
-            board.push(rng.choice(moves))
-        balance = sum(values[p.piece_type] * (1 if p.color == board.turn else -1) for p in board.piece_map().values())
-        out.append(packed.pack(board, 100 * balance, packed.DRAW))
-    return np.array(out, dtype=packed.RECORD)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chess_boards import material_records  # noqa: E402
 
 
 def test_features_are_the_engines_features():
     game = get_game("chess")
-    records = _records(60, seed=1)
+    records = material_records(60, seed=1)
     stm, nstm = nnue.feature_indices(records)
     for record, ours, theirs in zip(records, stm, nstm):
         board = packed.unpack(record)[0]
@@ -57,7 +44,7 @@ def test_targets_blend_score_and_result():
 
 
 def test_training_learns_material(tmp_path):
-    records = _records(3000)
+    records = material_records(3000)
     config = nnue.NnueConfig(width=16, epochs=12, batch_size=64, lr=3e-3, wdl=0.0, val_fraction=0.2, threads=1)
     _, val = nnue.split(records, config.val_fraction)
     target = nnue.targets(val, 0.0)
@@ -69,7 +56,7 @@ def test_training_learns_material(tmp_path):
 
 
 def test_a_stopped_run_resumes_to_the_same_weights(tmp_path):
-    records = _records(600, seed=2)
+    records = material_records(600, seed=2)
     config = nnue.NnueConfig(width=8, epochs=2, batch_size=100, seed=5, threads=1, val_fraction=0.1)
     straight = nnue.train(config, records, tmp_path / "a", progress=False)["model"]
     first = nnue.train(config, records, tmp_path / "b", progress=False, stop_after=7)
@@ -80,7 +67,7 @@ def test_a_stopped_run_resumes_to_the_same_weights(tmp_path):
 
 
 def test_a_run_folder_is_not_overwritten_or_resumed_with_other_settings(tmp_path):
-    records = _records(200, seed=3)
+    records = material_records(200, seed=3)
     config = nnue.NnueConfig(width=8, epochs=1, batch_size=100, threads=1, val_fraction=0.1)
     nnue.train(config, records, tmp_path / "a", progress=False)
     with pytest.raises(ValueError, match="holds a run"):

@@ -16,6 +16,10 @@ format's arrays, ``decode`` turns them back (exactly, for the float formats), an
   adds), ``w2`` by output unit: ``<w>_values[nnz]``, ``<w>_indices[nnz]`` (int16: the
   column), ``<w>_indptr[rows + 1]`` (int32).
 
+In a two-perspective net (``sizes`` with a fifth entry) only ``w2`` takes the sparse
+format: ``w1`` is a feature transformer, whose rows the accumulators add and subtract
+(its cost is those updates, not a product), and is stored dense in every format.
+
 Quantisation (``quant="int8"``, any format), the classic NNUE scheme: the first layer in
 int16 at scale 127 (the clipped activation's 1.0 is 127), the second layer's weights in
 int8 at a per-tensor scale ``w2_scale`` (largest weight -> 127) and its biases in int32
@@ -44,6 +48,11 @@ def layer_sizes(sizes: list[int]) -> tuple[int, int, int, int]:
     n_in, hidden, h2 = sizes[0], sizes[1], sizes[2]
     perspectives = sizes[4] if len(sizes) > 4 else 1
     return n_in, hidden, perspectives * hidden, h2
+
+
+def sparse_matrices(sizes: list[int]) -> tuple[str, ...]:
+    """The matrices a sparse format compresses: both, or ``w2`` alone in a two-perspective net."""
+    return ("w2",) if len(sizes) > 4 and sizes[4] > 1 else ("w1", "w2")
 
 
 def dense_shapes(sizes: list[int]) -> dict[str, tuple]:
@@ -140,8 +149,10 @@ def dequantise(q: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 # -- whole nets -------------------------------------------------------------------------------------
-def encode(dense: dict[str, np.ndarray], fmt: str, quant: str | None) -> dict[str, np.ndarray]:
-    """A net's stored arrays in format ``fmt`` (quantised first if ``quant``)."""
+def encode(dense: dict[str, np.ndarray], fmt: str, quant: str | None,
+           sparse: tuple[str, ...] = ("w1", "w2")) -> dict[str, np.ndarray]:
+    """A net's stored arrays in format ``fmt`` (quantised first if ``quant``); ``sparse``:
+    the matrices the format compresses (``sparse_matrices``), the others stay dense."""
     if fmt not in FORMATS:
         raise FormatError(f"unknown net format {fmt!r}: choose from {', '.join(FORMATS)}")
     if quant not in QUANTS:
@@ -149,11 +160,12 @@ def encode(dense: dict[str, np.ndarray], fmt: str, quant: str | None) -> dict[st
     arrays = quantise(dense) if quant else {k: np.asarray(v, dtype=np.float32) for k, v in dense.items()}
     if fmt == "dense":
         return arrays
-    stored = {k: arrays[k] for k in SMALL}
+    stored = {k: arrays[k] for k in SMALL + tuple(k for k in ("w1", "w2") if k not in sparse)}
     if quant:
         stored["w2_scale"] = arrays["w2_scale"]
     matrices = {"w1": arrays["w1"].T, "w2": arrays["w2"]} if fmt == "2:4" else {"w1": arrays["w1"], "w2": arrays["w2"]}
-    for name, matrix in matrices.items():
+    for name in sparse:
+        matrix = matrices[name]
         if fmt == "2:4":
             stored[f"{name}_values"], stored[f"{name}_positions"] = compress_24(matrix)
         else:
@@ -166,12 +178,14 @@ def decode_raw(arrays: dict[str, np.ndarray], fmt: str, sizes: list[int]) -> dic
     shapes = dense_shapes(sizes)
     if fmt == "dense":
         return {k: v for k, v in arrays.items() if k != "w2_scale"}
-    dense = {k: arrays[k] for k in SMALL}
+    sparse = sparse_matrices(sizes)
+    dense = {k: arrays[k] for k in SMALL + tuple(k for k in ("w1", "w2") if k not in sparse)}
     if fmt == "2:4":
-        dense["w1"] = np.ascontiguousarray(expand_24(arrays["w1_values"], arrays["w1_positions"], sizes[0]).T)
+        if "w1" in sparse:
+            dense["w1"] = np.ascontiguousarray(expand_24(arrays["w1_values"], arrays["w1_positions"], sizes[0]).T)
         dense["w2"] = expand_24(arrays["w2_values"], arrays["w2_positions"], layer_sizes(sizes)[2])
     else:
-        for name in ("w1", "w2"):
+        for name in sparse:
             dense[name] = expand_csr(arrays[f"{name}_values"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"],
                                      shapes[name])
     return dense
@@ -195,14 +209,18 @@ def expected_arrays(fmt: str, quant: str | None, sizes: list[int]) -> dict[str, 
     expected: dict[str, tuple[tuple | None, str]] = {k: (shapes[k], t) for k, t in small.items()}
     if quant:
         expected["w2_scale"] = ((1,), "float32")
-    if fmt == "dense":
-        expected.update({k: (shapes[k], w_type[k]) for k in ("w1", "w2")})
-    elif fmt == "2:4":
+    sparse = () if fmt == "dense" else sparse_matrices(sizes)
+    expected.update({k: (shapes[k], w_type[k]) for k in ("w1", "w2") if k not in sparse})
+    if fmt == "2:4":
         for name, (out, width) in {"w1": (hidden, n_in), "w2": (h2, fan_in)}.items():
+            if name not in sparse:
+                continue
             expected[f"{name}_values"] = ((out, _padded(width) // 2), w_type[name])
             expected[f"{name}_positions"] = ((out, _padded(width) // 8), "uint8")
-    else:
+    elif fmt == "csr":
         for name, rows in {"w1": n_in, "w2": h2}.items():
+            if name not in sparse:
+                continue
             expected[f"{name}_values"] = (None, w_type[name])
             expected[f"{name}_indices"] = (None, "int16")
             expected[f"{name}_indptr"] = ((rows + 1,), "int32")
@@ -230,12 +248,17 @@ def check(arrays: dict[str, np.ndarray], fmt: str, quant: str | None, sizes: lis
     if fmt == "csr":
         _, hidden, fan_in, _ = layer_sizes(sizes)
         for name, width in (("w1", hidden), ("w2", fan_in)):
+            if name not in sparse_matrices(sizes):
+                continue
             values, indices, indptr = (arrays[f"{name}_{k}"] for k in ("values", "indices", "indptr"))
             if (values.ndim != 1 or values.shape != indices.shape or indptr[0] != 0 or np.any(np.diff(indptr) < 0)
                     or indptr[-1] != values.size or (indices.size and (indices.min() < 0 or indices.max() >= width))):
                 raise FormatError(f"{name}: the CSR arrays do not agree (index pointers, sizes or columns)")
-    if fmt == "2:4" and (sizes[0] % 4 or sizes[1] % 4):
-        raise FormatError(f"2:4 needs widths that are multiples of 4, not {sizes[:2]}")
+    if fmt == "2:4":
+        n_in, _, fan_in, _ = layer_sizes(sizes)
+        widths = {"w1": n_in, "w2": fan_in}
+        if any(widths[name] % 4 for name in sparse_matrices(sizes)):
+            raise FormatError(f"2:4 needs widths that are multiples of 4, not {sizes[:2]}")
 
 
 def nonzeros(dense: dict[str, np.ndarray]) -> int:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -155,11 +156,19 @@ def _save(path: Path, state: dict) -> None:
 
 
 def train(config: NnueConfig, records: np.ndarray, out: Path, *, resume: bool = False, progress: bool = True,
-          stop_after: int | None = None) -> dict:
+          stop_after: int | None = None, init: ChessNnue | None = None,
+          after_step: Callable[[ChessNnue, int], None] | None = None,
+          teacher: ChessNnue | None = None, distil: float = 0.0) -> dict:
     """Train on ``records`` into the run folder ``out``; the history back (see the module doc).
 
     ``stop_after``: run at most this many batches in this call, then checkpoint and
     return (a time-boxed session's share of a long run; ``resume`` goes on from there).
+
+    Fine-tuning (``searchprune.nets.prune.dual``): ``init`` is the starting model (copied;
+    its width must be ``config.width``), ``after_step(model, step)`` runs after every
+    optimiser step (holding pruning masks, or moving them on a schedule), and with a
+    ``teacher`` the target is ``(1 - distil)`` times the label plus ``distil`` times the
+    teacher's own win probability (knowledge distillation).
     """
     from tqdm import tqdm
 
@@ -172,6 +181,10 @@ def train(config: NnueConfig, records: np.ndarray, out: Path, *, resume: bool = 
     per_epoch = math.ceil(len(train_rows) / config.batch_size)
     total = per_epoch * config.epochs
     model = ChessNnue(config.width)
+    if init is not None:
+        if init.width != config.width:
+            raise ValueError(f"the starting model is {init.width} wide, the config says {config.width}")
+        model.load_state_dict(init.state_dict())
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     state = {"step": 0, "history": [], "config": asdict(config), "positions": len(records)}
     path = out / CHECKPOINT
@@ -197,6 +210,9 @@ def train(config: NnueConfig, records: np.ndarray, out: Path, *, resume: bool = 
         order = np.random.default_rng([config.seed, epoch]).permutation(len(train_rows))
         rows = train_rows[np.sort(order[index * config.batch_size:(index + 1) * config.batch_size])]
         stm, nstm, target = _tensors(rows, config.wdl)
+        if teacher is not None and distil:
+            with torch.no_grad():
+                target = (1 - distil) * target + distil * teacher.win_probability(teacher(stm, nstm))
         for group in optimiser.param_groups:
             group["lr"] = config.lr * (config.lr_floor + (1 - config.lr_floor) * 0.5 * (1 + math.cos(math.pi * state["step"] / total)))
         loss = torch.mean((model.win_probability(model(stm, nstm)) - target) ** 2)
@@ -204,6 +220,8 @@ def train(config: NnueConfig, records: np.ndarray, out: Path, *, resume: bool = 
         loss.backward()
         optimiser.step()
         model.clip_for_quantisation()
+        if after_step is not None:
+            after_step(model, state["step"])
         running.append(float(loss.detach()))
         state["step"] += 1
         bar.update(1)
@@ -260,14 +278,46 @@ def model_arrays(model: ChessNnue) -> dict[str, np.ndarray]:
             "b3": array(model.l3.bias)}
 
 
+def model_from_arrays(a: dict[str, np.ndarray]) -> ChessNnue:
+    """A ``ChessNnue`` holding dense float arrays in the store's layout (``model_arrays``'s inverse)."""
+    model = ChessNnue(a["b1"].shape[0])
+    with torch.no_grad():
+        model.ft.weight[:N_FEATURES].copy_(torch.from_numpy(np.array(a["w1"], dtype=np.float32)))
+        model.ft.weight[PAD].zero_()
+        model.ft_bias.copy_(torch.from_numpy(np.array(a["b1"], dtype=np.float32)))
+        model.l2.weight.copy_(torch.from_numpy(np.array(a["w2"], dtype=np.float32)))
+        model.l2.bias.copy_(torch.from_numpy(np.array(a["b2"], dtype=np.float32)))
+        model.l3.weight.copy_(torch.from_numpy(np.array(a["w3"], dtype=np.float32).reshape(1, -1)))
+        model.l3.bias.copy_(torch.from_numpy(np.array(a["b3"], dtype=np.float32)))
+    return model
+
+
+def load_model(net) -> ChessNnue:
+    """A torch model with a stored ``chess-dual`` net's weights, any format (a quantised
+    net gives its dequantised weights); raises ``ValueError`` for another architecture."""
+    if net.manifest.get("arch") != ARCH:
+        raise ValueError(f"{net.name} is not a {ARCH} net (its architecture: {net.manifest.get('arch', 'single')})")
+    return model_from_arrays(net.dense())
+
+
 def export(model: ChessNnue, folder: Path, *, training: dict | None = None, metrics: dict | None = None,
-           quant: str | None = None) -> Path:
-    """Write ``model`` as a net file of the ``chess-dual`` architecture into ``folder``."""
+           quant: str | None = None, fmt: str = "dense", parent: str | None = None,
+           prune: dict | None = None) -> Path:
+    """Write ``model`` as a net file of the ``chess-dual`` architecture into ``folder``, in
+    ``fmt`` (dense, 2:4 or CSR second layer: ``searchprune.evaluation.formats``)."""
     from searchprune.evaluation import formats
     from searchprune.evaluation.arch import arch_for
-    from searchprune.evaluation.store import save_net
+    from searchprune.evaluation.store import NetError, save_net
 
-    arrays = formats.encode(model_arrays(model), "dense", quant)
-    manifest = {"game": "chess", "arch": ARCH, "sizes": arch_for("chess", ARCH).sizes(model.width),
-                "training": training or {}, "metrics": metrics or {}, "format": "dense", "quant": quant}
+    try:
+        sizes = arch_for("chess", ARCH).sizes(model.width)
+        arrays = formats.encode(model_arrays(model), fmt, quant, formats.sparse_matrices(sizes))
+    except formats.FormatError as exc:
+        raise NetError(f"cannot export as {fmt}{' int8' if quant else ''}: {exc}") from None
+    manifest = {"game": "chess", "arch": ARCH, "sizes": sizes,
+                "training": training or {}, "metrics": metrics or {}, "format": fmt, "quant": quant}
+    if parent is not None:
+        manifest["parent"] = parent
+    if prune is not None:
+        manifest["prune"] = prune
     return save_net(arrays, manifest, folder)
