@@ -176,3 +176,56 @@ def test_load_model_refuses_a_single_perspective_net(tmp_path):
     path = export_model(EvalNet("chess", 8), tmp_path)
     with pytest.raises(ValueError, match="not a chess-dual net"):
         nnue.load_model(read_net(path))
+
+
+@pytest.mark.parametrize("method", ["unstructured", "2:4"])
+def test_obs_update_beats_plain_removal_on_the_layer(method, trained):
+    """Same mask, two ways to prune: zero the weights, or zero them and let OBS move the
+    rest. OBS's squared error of the layer's output on the calibration positions is lower."""
+    model, records, config = trained
+    batches = dual.calibration(nnue.split(records, config.val_fraction)[0], 1024, seed=1)
+    x = dual.l2_inputs(model, batches).float()
+    reference = x @ model.l2.weight.detach().T
+    surgeon = copy.deepcopy(model)
+    mask = dual.obs_l2(surgeon, batches, method, amount=0.6)
+    assert bool((surgeon.l2.weight.detach()[~mask] == 0).all())
+    if method == "2:4":
+        assert formats.is_24(surgeon.l2.weight.detach().numpy())
+    else:
+        assert int((~mask).sum()) == round(0.6 * mask.numel())
+    plain = model.l2.weight.detach() * mask
+
+    def error(weight):
+        return float(((x @ weight.T - reference) ** 2).sum())
+
+    assert error(surgeon.l2.weight.detach()) < 0.9 * error(plain)
+
+
+def test_gradual_pruning_inside_training_reaches_its_sparsity(tmp_path):
+    records = material_records(800, seed=8)
+    config = nnue.NnueConfig(width=16, epochs=3, batch_size=50, lr=3e-3, wdl=0.0, val_fraction=0.2, threads=1)
+    steps = 3 * -(-len(nnue.split(records, 0.2)[0]) // 50)
+    schedule = dual.GradualMagnitude(0.7, start=5, end=steps // 2, every=5)
+    assert schedule.sparsity_at(5) == 0 and schedule.sparsity_at(steps // 2) == pytest.approx(0.7)
+    seen = []
+    model = nnue.train(config, records, tmp_path / "run", progress=False,
+                       after_step=lambda m, s: (schedule(m, s), seen.append(float((m.l2.weight == 0).float().mean()))))["model"]
+    assert seen[0] == 0.0 and seen[-1] == pytest.approx(0.7, abs=1 / model.l2.weight.numel())
+    assert all(b >= a - 1e-9 for a, b in zip(seen, seen[1:]))  # never regrows
+    assert bool((model.l2.weight.detach()[~schedule.mask] == 0).all())
+
+
+def test_dynamic_sparsity_moves_the_mask_and_keeps_the_count(tmp_path):
+    records = material_records(800, seed=9)
+    config = nnue.NnueConfig(width=16, epochs=2, batch_size=50, lr=3e-3, wdl=0.0, val_fraction=0.2, threads=1)
+    schedule = dual.DynamicSparse(0.8, end=20, every=4)
+    first = {}
+
+    def step(model, number):
+        schedule(model, number)
+        first.setdefault("mask", schedule.mask.clone())
+
+    model = nnue.train(config, records, tmp_path / "run", progress=False, after_step=step)["model"]
+    assert int(schedule.mask.sum()) == int(first["mask"].sum()) == schedule.mask.numel() - round(0.8 * schedule.mask.numel())
+    assert schedule.regrown > 0 and not torch.equal(schedule.mask, first["mask"])
+    assert bool((model.l2.weight.detach()[~schedule.mask] == 0).all())

@@ -26,6 +26,14 @@ higher means keep):
   times its outgoing weights' magnitude; a weight of ``l2`` by ``|w| * ||x_j||`` of its
   input (Wanda).
 
+**Optimal Brain Surgeon, layer-wise** (``obs_l2``): with ``H = X^T X`` over the clipped
+accumulator outputs ``X`` that feed ``l2``, a weight's saliency is ``w_q^2 / (2 [H^-1]_qq)``
+(the least increase of the layer's squared output error when it goes and the others
+move to make up for it; Hassibi and Stork 1993, layer-wise as in Dong et al. 2017 and
+Frantar and Alistarh's OBC). The lowest go, and each output unit's kept weights are then
+solved for jointly, ``w_K = H_KK^-1 H_K: w``: the exact OBS update for removing the whole
+set at once.
+
 Fine-tuning runs the trainer itself (``nnue.train`` with ``init`` and ``after_step``),
 with the masks re-applied after every optimiser step.
 """
@@ -33,6 +41,7 @@ with the masks re-applied after every optimiser step.
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import torch
@@ -172,7 +181,10 @@ def l2_masks(model: ChessNnue, method: str, amount: float | None = None, criteri
              seed: int = 0) -> torch.Tensor:
     """Keep-mask of ``l2.weight``: ``unstructured`` drops the ``amount`` lowest-scoring
     weights; ``2:4`` the 2 lowest of every 4 consecutive inputs of each output unit."""
-    scores = weight_scores(model, criterion, batches, seed)["l2.weight"].float()
+    return _mask_from_scores(weight_scores(model, criterion, batches, seed)["l2.weight"].float(), method, amount)
+
+
+def _mask_from_scores(scores: torch.Tensor, method: str, amount: float | None) -> torch.Tensor:
     flat = scores.reshape(-1)
     if method == "unstructured":
         if amount is None or not 0 < amount < 1:
@@ -194,3 +206,98 @@ def hold(mask: torch.Tensor):
         with torch.no_grad():
             model.l2.weight.mul_(mask)
     return apply
+
+
+def l2_inputs(model: ChessNnue, batches) -> torch.Tensor:
+    """The inputs of ``l2`` over the calibration positions, ``(positions, 2 * width)``, float64."""
+    with torch.no_grad():
+        return torch.cat([_accumulators(model, b) for b in batches]).double()
+
+
+def obs_l2(model: ChessNnue, batches, method: str, amount: float | None = None,
+           damping: float = 1e-4) -> torch.Tensor:
+    """Prune ``l2.weight`` in place by layer-wise OBS (``method``: ``unstructured`` at
+    ``amount``, or ``2:4``) and return its keep-mask. ``damping`` times the mean of
+    ``H``'s diagonal is added to it, so inputs that are never on keep it invertible."""
+    if not batches:
+        raise ValueError("OBS needs calibration positions (--data)")
+    x = l2_inputs(model, batches)
+    hessian = x.T @ x
+    hessian += damping * float(hessian.diagonal().mean()) * torch.eye(hessian.shape[0], dtype=hessian.dtype)
+    inverse = torch.linalg.inv(hessian)
+    w = model.l2.weight.detach().double()
+    saliency = w ** 2 / (2 * inverse.diagonal()[None, :])
+    mask = _mask_from_scores(saliency, method, amount)
+    solved = torch.zeros_like(w)
+    for unit in range(w.shape[0]):
+        kept = mask[unit]
+        target = hessian[kept] @ w[unit]  # H_K: w, the kept inputs' correlation with the old output
+        solved[unit, kept] = torch.linalg.solve(hessian[kept][:, kept], target)
+    with torch.no_grad():
+        model.l2.weight.copy_(solved.float())
+    return mask
+
+
+class GradualMagnitude:
+    """An ``after_step`` that prunes ``l2`` gradually inside a training run (Zhu and Gupta's
+    AGP): every ``every`` steps from ``start`` to ``end`` the sparsity rises along
+    ``amount * (1 - (1 - t)^3)`` by magnitude; pruned weights stay pruned (held at zero,
+    they stay the smallest), and from ``end`` on the mask is only held."""
+
+    def __init__(self, amount: float, start: int, end: int, every: int = 100) -> None:
+        if not 0 < amount < 1 or not 0 <= start < end or every < 1:
+            raise ValueError("gradual pruning needs 0 < amount < 1, 0 <= start < end and every >= 1")
+        self.amount, self.start, self.end, self.every = amount, start, end, every
+        self.mask: torch.Tensor | None = None
+
+    def sparsity_at(self, step: int) -> float:
+        t = min(1.0, max(0.0, (step - self.start) / (self.end - self.start)))
+        return self.amount * (1 - (1 - t) ** 3)
+
+    def __call__(self, model: ChessNnue, step: int) -> None:
+        due = self.start <= step <= self.end and ((step - self.start) % self.every == 0 or step == self.end)
+        if due and self.sparsity_at(step) > 0:
+            self.mask = _mask_from_scores(model.l2.weight.detach().abs(), "unstructured", self.sparsity_at(step))
+        if self.mask is not None:
+            with torch.no_grad():
+                model.l2.weight.mul_(self.mask)
+
+
+class DynamicSparse:
+    """An ``after_step`` that trains ``l2`` sparse from the start at ``amount`` and lets the
+    mask move (RigL, Evci et al. 2020): every ``every`` steps until ``end`` a share of the
+    kept weights, falling along a cosine from ``drop``, goes (the smallest) and as many
+    pruned ones come back (those of largest gradient, starting at zero)."""
+
+    def __init__(self, amount: float, end: int, every: int = 100, drop: float = 0.3, seed: int = 0) -> None:
+        if not 0 < amount < 1 or end < 1 or every < 1 or not 0 < drop < 1:
+            raise ValueError("dynamic sparsity needs 0 < amount < 1, end >= 1, every >= 1 and 0 < drop < 1")
+        self.amount, self.end, self.every, self.drop, self.seed = amount, end, every, drop, seed
+        self.mask: torch.Tensor | None = None
+        self.regrown = 0
+
+    def __call__(self, model: ChessNnue, step: int) -> None:
+        weight = model.l2.weight
+        if self.mask is None:
+            self.mask = _mask_from_scores(torch.rand(weight.shape, generator=torch.Generator().manual_seed(self.seed)),
+                                          "unstructured", self.amount)
+        elif step < self.end and step % self.every == 0 and weight.grad is not None:
+            self._move(weight, step)
+        with torch.no_grad():
+            weight.mul_(self.mask)
+
+    def _move(self, weight: torch.Tensor, step: int) -> None:
+        share = self.drop * 0.5 * (1 + math.cos(math.pi * step / self.end))
+        count = int(share * int(self.mask.sum()))
+        if count < 1:
+            return
+        kept = self.mask.reshape(-1)
+        magnitude = torch.where(kept, weight.detach().abs().reshape(-1), torch.inf)
+        growth = torch.where(kept, -torch.inf, weight.grad.detach().abs().reshape(-1))
+        dropped = torch.argsort(magnitude, stable=True)[:count]
+        grown = torch.argsort(growth, descending=True, stable=True)[:count]
+        kept[dropped] = False
+        kept[grown] = True
+        with torch.no_grad():
+            weight.view(-1)[grown] = 0.0
+        self.regrown += count
