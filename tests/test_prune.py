@@ -248,7 +248,7 @@ def test_unstructured_local_and_global_masks_hit_their_amount_and_respect_the_fl
         unstructured.masks_for(scores, 0.99, scope="global", floor=0.05)
 
 
-@pytest.mark.parametrize("criterion", ["l1", "l2", "taylor", "activation"])
+@pytest.mark.parametrize("criterion", ["l1", "l2", "taylor", "obd", "activation", "random"])
 def test_every_criterion_scores_every_weight_and_ranks_the_way_it_says(criterion):
     model, data = trained_tiny(), tiny_data(n=600)
     x = inputs_from_indices(data.train_features[:256], model.arch.n_inputs)
@@ -259,8 +259,13 @@ def test_every_criterion_scores_every_weight_and_ranks_the_way_it_says(criterion
     assert all(bool((s >= 0).all()) and float(s.max()) > 0 for s in scores.values())
     if criterion == "activation":  # an input that is never on scores zero whatever its weight
         assert float(scores["l1.weight"][:, 5].max()) == 0.0 and float(scores["l1.weight"][:, 6].max()) > 0
-    if criterion == "taylor":  # zero gradient, zero score: the output layer's dead units
+    if criterion in ("taylor", "obd"):  # zero gradient, zero score: the output layer's dead units
         assert not torch.equal(scores["l1.weight"].argsort(), importance.l1(model)["l1.weight"].argsort())
+    if criterion in ("obd", "activation"):  # a weight on an input never on has no gradient and no activation
+        assert float(scores["l1.weight"][:, 5].max()) == 0.0
+    if criterion == "random":  # seeded, and blind to the weights
+        assert torch.equal(scores["l1.weight"], importance.random(model, seed=0)["l1.weight"])
+        assert not torch.equal(scores["l1.weight"], importance.random(model, seed=1)["l1.weight"])
 
 
 def test_sparsity_schedules_are_the_curves_they_name():

@@ -229,3 +229,30 @@ def test_dynamic_sparsity_moves_the_mask_and_keeps_the_count(tmp_path):
     assert int(schedule.mask.sum()) == int(first["mask"].sum()) == schedule.mask.numel() - round(0.8 * schedule.mask.numel())
     assert schedule.regrown > 0 and not torch.equal(schedule.mask, first["mask"])
     assert bool((model.l2.weight.detach()[~schedule.mask] == 0).all())
+
+
+def test_the_prune_command_prunes_a_chess_dual_net(trained, tmp_path):
+    from click.testing import CliRunner
+
+    from searchprune.cli import main
+
+    model, records, config = trained
+    data = tmp_path / "data"
+    data.mkdir()
+    records.tofile(data / "shard-00000.bin")
+    parent = nnue.export(model, tmp_path / "parent", training={"config": {"wdl": 0.0, "val_fraction": 0.2}})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["prune", str(parent), "--method", "hybrid", "--amount", "0.7", "--criterion",
+                                       "obs", "--data", str(data), "--finetune-epochs", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    net = read_net(Path(result.output.split("net: ")[1].split()[0]))
+    recipe = net.manifest["prune"]
+    assert net.manifest["arch"] == "chess-dual" and net.format == "csr" and net.manifest["parent"] == read_net(parent).name
+    assert recipe["method"] == "hybrid" and recipe["width"][0] == 24 and recipe["width"][1] == net.hidden <= 24
+    assert net.manifest["metrics"]["positions"] == len(nnue.split(records, 0.2)[1])
+    assert recipe["data"]["folders"] == ["data"]  # the folder's name, not this machine's path
+    refused = CliRunner().invoke(main, ["prune", str(parent), "--method", "unstructured", "--amount", "0.5",
+                                        "--schedule", "agp", "--steps", "2", "--out", str(out)])
+    assert refused.exit_code == 1 and "--schedule is not supported for chess-dual" in refused.output
+    no_data = CliRunner().invoke(main, ["prune", str(parent), "--method", "2:4", "--criterion", "obd", "--out", str(out)])
+    assert no_data.exit_code == 1 and "give --data" in no_data.output

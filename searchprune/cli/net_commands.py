@@ -180,12 +180,15 @@ def train(game_name, data_dirs, out_dir, resume, export_dir, parent, **config) -
 
 @click.command()
 @click.argument("net_name", metavar="NET")
-@click.option("--method", required=True, type=click.Choice(["unstructured", "structured", "2:4", "structured+2:4"]),
-              help="What is removed: single weights, hidden units, 2 of every 4 input weights, or units then 2:4.")
+@click.option("--method", required=True,
+              type=click.Choice(["unstructured", "structured", "2:4", "structured+2:4", "hybrid"]),
+              help="What is removed: single weights, hidden units, 2 of every 4 input weights, units then 2:4, "
+                   "or (hybrid, chess-dual nets) single weights then the units left mostly empty.")
 @click.option("--amount", type=float, help="Share pruned: of the weights (unstructured), of the hidden units "
               "(structured, structured+2:4); 2:4 is always 0.5.")
-@click.option("--criterion", type=click.Choice(["l1", "l2", "taylor", "activation"]), default="l1",
-              help="Importance of a weight: magnitude, |w * dL/dw|, or |w| * ||input||.")
+@click.option("--criterion", type=click.Choice(["l1", "l2", "taylor", "obd", "activation", "random", "obs"]),
+              default="l1", help="Importance of a weight: magnitude, |w * dL/dw|, Optimal Brain Damage, "
+              "|w| * ||input||, random (the baseline), or (chess-dual nets) layer-wise Optimal Brain Surgeon.")
 @click.option("--scope", type=click.Choice(["local", "global"]), default="local",
               help="Unstructured: the same share per layer, or one threshold over both.")
 @click.option("--floor", type=float, default=0.02, help="Global scope: share of each layer always kept.")
@@ -205,9 +208,6 @@ def prune(net_name, data, limit, fmt, quant, out_dir, threads, **recipe) -> None
     """Prune NET and write the pruned net, with its recipe in the manifest."""
     try:
         import torch
-
-        from searchprune.nets.prune import PruneConfig
-        from searchprune.nets.prune.schedule import prune_net
     except ImportError as error:
         raise needs_torch("pruning", error) from None
     from searchprune.evaluation.store import NetError, load_net, read_net, shipped_dir
@@ -215,22 +215,51 @@ def prune(net_name, data, limit, fmt, quant, out_dir, threads, **recipe) -> None
 
     try:
         parent = load_net(net_name)
-        config = PruneConfig(**recipe)
+        run = _prune_dual if parent.manifest.get("arch") == "chess-dual" else _prune_single
         if threads:
             torch.set_num_threads(threads)
-        path = prune_net(parent, config, Path(out_dir) if out_dir else shipped_dir(), fmt=fmt,
-                         data=_tuning_data(parent, config, data, limit), quant=None if quant == "none" else quant,
-                         progress=sys.stderr.isatty())
-        net = read_net(path)
+        net = read_net(run(parent, recipe, data, limit, fmt, None if quant == "none" else quant,
+                           Path(out_dir) if out_dir else shipped_dir()))
     except (DataError, NetError, ValueError) as error:
         raise click.ClickException(" ".join(str(error).split())) from None
+    click.echo(_pruned_summary(parent, net, bool(data)))
+
+
+def _pruned_summary(parent, net, own_data: bool) -> str:
+    """What ``prune`` made: sizes, sparsity, bytes and validation loss beside the parent's."""
     loss = net.manifest["metrics"].get("loss")
-    own = "" if data or parent.training_folders() else " on its own data; this one on the small tuning set"
+    own = "" if own_data or parent.training_folders() else " on its own data; this one on the small tuning set"
     parent_loss = parent.manifest.get("metrics", {}).get("loss", float("nan"))
-    click.echo(f"net: {path}\nhidden {parent.hidden} -> {net.hidden}, prunable weights zero "
-               f"{net.manifest['prune']['sparsity']['prunable']:.1%}, non-zeros {net.nonzeros():,} of "
-               f"{parent.nonzeros():,}, {net.bytes:,} bytes (parent {parent.bytes:,})"
-               + (f", validation loss {loss:.5g} (parent {parent_loss:.5g}{own})" if loss is not None else ""))
+    recipe = net.manifest["prune"]
+    zero = recipe["sparsity"]["prunable"] if "sparsity" in recipe else recipe["l2_zero"]
+    return (f"net: {net.path}\nhidden {parent.hidden} -> {net.hidden}, prunable weights zero {zero:.1%}, "
+            f"non-zeros {net.nonzeros():,} of {parent.nonzeros():,}, {net.bytes:,} bytes (parent {parent.bytes:,})"
+            + (f", validation loss {loss:.5g} (parent {parent_loss:.5g}{own})" if loss is not None else ""))
+
+
+def _prune_single(parent, recipe: dict, data, limit, fmt, quant, folder: Path) -> Path:
+    """``prune`` for a single-perspective net (``searchprune.nets.prune.schedule``)."""
+    from searchprune.nets.prune import PruneConfig
+    from searchprune.nets.prune.schedule import prune_net
+
+    config = PruneConfig(**recipe)
+    return prune_net(parent, config, folder, fmt=fmt, data=_tuning_data(parent, config, data, limit), quant=quant,
+                     progress=sys.stderr.isatty())
+
+
+def _prune_dual(parent, recipe: dict, data, limit, fmt, quant, folder: Path) -> Path:
+    """``prune`` for a two-perspective chess net (``searchprune.nets.prune.dual``)."""
+    from searchprune.nets.prune.dual import DualRecipe, prune_dual_net
+
+    unsupported = {"scope": "local", "floor": 0.02, "schedule": "one-shot", "steps": 1, "lr_schedule": "constant"}
+    for name, default in unsupported.items():
+        if recipe[name] != default:
+            raise ValueError(f"--{name.replace('_', '-')} is not supported for chess-dual nets yet")
+    dual = DualRecipe(**{k: v for k, v in recipe.items() if k not in unsupported})
+    if dual.needs_data and not data:
+        raise ValueError("this recipe needs the parent's training data: give --data (a folder of "
+                         "scripts/chess_teacher_data.sh)")
+    return prune_dual_net(parent, dual, folder, data=[Path(d) for d in data], limit=limit, fmt=fmt, quant=quant)
 
 
 def _tuning_data(parent, config, data: tuple[str, ...], limit: int | None):

@@ -42,6 +42,9 @@ from __future__ import annotations
 
 import copy
 import math
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -301,3 +304,127 @@ class DynamicSparse:
         with torch.no_grad():
             weight.view(-1)[grown] = 0.0
         self.regrown += count
+
+
+#: Recipes of ``prune_dual``. ``hybrid``: unstructured first (``amount`` of ``l2``), then
+#: the units whose two ``l2`` columns are at least ``EMPTY`` zero removed whole.
+METHODS = ("structured", "unstructured", "2:4", "structured+2:4", "hybrid")
+#: Criteria ``prune_dual`` takes: the scores above, or ``obs`` (``obs_l2``; unstructured,
+#: 2:4 and hybrid only).
+CRITERIA = UNIT_CRITERIA + ("obs",)
+EMPTY = 0.9
+DEFAULT_FORMAT = {"structured": "dense", "unstructured": "csr", "2:4": "2:4", "structured+2:4": "2:4", "hybrid": "csr"}
+
+
+@dataclass
+class DualRecipe:
+    method: str
+    #: structured: share of units removed; unstructured and hybrid: share of l2's weights.
+    amount: float | None = None
+    criterion: str = "l1"
+    finetune_epochs: int = 0
+    lr: float = 3e-4
+    distil: float = 0.0
+    batch_size: int = 4096
+    calibration: int = 8192
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r} for a chess-dual net: choose from {', '.join(METHODS)}")
+        if self.criterion not in CRITERIA:
+            raise ValueError(f"unknown criterion {self.criterion!r}: choose from {', '.join(CRITERIA)}")
+        if self.criterion == "obs" and self.method in ("structured", "structured+2:4"):
+            raise ValueError("obs prunes single weights: use it with unstructured, 2:4 or hybrid")
+        if self.method == "2:4":
+            if self.amount not in (None, 0.5):
+                raise ValueError(f"2:4 prunes exactly half of the weights; --amount {self.amount} is impossible")
+        elif self.amount is None or not 0 < self.amount < 1:
+            raise ValueError(f"{self.method} pruning needs an amount between 0 and 1 (exclusive), got {self.amount}")
+        if not 0 <= self.distil <= 1 or self.finetune_epochs < 0:
+            raise ValueError("distil must be in [0, 1] and the fine-tuning epochs not negative")
+
+    @property
+    def needs_data(self) -> bool:
+        return self.finetune_epochs > 0 or self.criterion in NEEDS_DATA or self.criterion == "obs"
+
+
+def prune_dual(parent: ChessNnue, recipe: DualRecipe, train_rows: np.ndarray | None = None, *, wdl: float = 0.0,
+               workdir: Path | None = None) -> tuple[ChessNnue, torch.Tensor | None, dict]:
+    """Apply ``recipe`` to a copy of ``parent``: ``(model, l2 keep-mask or None, report)``.
+
+    ``train_rows``: the parent's training positions (calibration and fine-tuning; never
+    its validation games); ``workdir``: where the fine-tuning run keeps its checkpoint.
+    """
+    if recipe.needs_data and (train_rows is None or not len(train_rows)):
+        raise ValueError("this recipe fine-tunes or reads calibration positions: give training data (--data)")
+    batches = calibration(train_rows, recipe.calibration, recipe.seed, wdl) if recipe.needs_data else None
+    model, mask = copy.deepcopy(parent), None
+    if recipe.method.startswith("structured"):
+        scores = unit_scores(model, recipe.criterion, batches, recipe.seed)
+        kept = max(1, model.width - round(recipe.amount * model.width))
+        if recipe.method == "structured+2:4":
+            kept = max(2, kept - kept % 2)  # 2:4 reads the 2 * kept inputs in groups of 4
+        model = shrink(model, units_to_keep(scores, kept))
+    if recipe.method != "structured":
+        method = "2:4" if recipe.method.endswith("2:4") else "unstructured"
+        if recipe.criterion == "obs":
+            mask = obs_l2(model, batches, method, recipe.amount)
+        else:
+            mask = l2_masks(model, method, recipe.amount, recipe.criterion, batches, recipe.seed)
+            hold(mask)(model, 0)
+    if recipe.method == "hybrid":
+        empty = (~mask[:, :model.width]).float().mean(0) + (~mask[:, model.width:]).float().mean(0)
+        keep = torch.nonzero(empty < 2 * EMPTY).flatten()
+        if keep.numel() == 0:
+            keep = torch.argsort(empty)[:1]
+        model, mask = shrink(model, keep), mask[:, torch.cat([keep, keep + model.width])]
+    report = {"width": [parent.width, model.width],
+              "l2_zero": float((model.l2.weight.detach() == 0).float().mean())}
+    if recipe.finetune_epochs:
+        config = nnue.NnueConfig(width=model.width, epochs=recipe.finetune_epochs, batch_size=recipe.batch_size,
+                                 lr=recipe.lr, lr_floor=1.0, wdl=wdl, val_fraction=0.02, seed=recipe.seed)
+        with tempfile.TemporaryDirectory() as scratch:
+            run = nnue.train(config, train_rows, Path(workdir or scratch) / "finetune", progress=False, init=model,
+                             after_step=hold(mask) if mask is not None else None,
+                             teacher=parent if recipe.distil else None, distil=recipe.distil)
+        model = run["model"]
+        report["finetune"] = run["history"]
+    return model, mask, report
+
+
+def prune_dual_net(parent, recipe: DualRecipe, folder: Path, *, data: list[Path] | None = None,
+                   limit: int | None = None, fmt: str | None = None, quant: str | None = None) -> Path:
+    """Prune the stored ``chess-dual`` net ``parent`` by ``recipe`` and write the result into
+    ``folder``; the manifest records the recipe and the validation loss as stored."""
+    from searchprune.nets import teacher_games
+    from searchprune.paths import portable_path
+
+    trained = parent.manifest.get("training", {}).get("config", {})
+    wdl, val_fraction = float(trained.get("wdl", 0.0)), float(trained.get("val_fraction", 0.02))
+    train_rows = val_rows = None
+    if data:
+        records = teacher_games.load(data)
+        if limit:
+            records = records[:limit]
+        train_rows, val_rows = nnue.split(records, val_fraction)
+    model, _, report = prune_dual(nnue.load_model(parent), recipe, train_rows, wdl=wdl)
+    fmt = fmt or DEFAULT_FORMAT[recipe.method]
+    metrics = {}
+    if val_rows is not None:
+        metrics = {"loss": nnue.evaluate_loss(as_stored(model, fmt, quant), val_rows, wdl), "positions": len(val_rows)}
+    recipe_record = {**asdict(recipe), "format": fmt, "quant": quant, **report,
+                     "data": {"folders": [portable_path(f) for f in data or []], "limit": limit}}
+    return nnue.export(model, folder, quant=quant, fmt=fmt, parent=parent.name, prune=recipe_record,
+                       training=parent.manifest.get("training", {}), metrics=metrics)
+
+
+def as_stored(model: ChessNnue, fmt: str, quant: str | None) -> ChessNnue:
+    """``model`` as a file of this format holds it (through encode and decode: quantised
+    weights; the int8 kernel's rounding of activations is not modelled)."""
+    from searchprune.evaluation import formats
+    from searchprune.evaluation.arch import arch_for
+
+    sizes = arch_for("chess", nnue.ARCH).sizes(model.width)
+    arrays = formats.encode(nnue.model_arrays(model), fmt, quant, formats.sparse_matrices(sizes))
+    return nnue.model_from_arrays(formats.decode(arrays, fmt, quant, sizes))

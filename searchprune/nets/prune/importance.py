@@ -8,6 +8,10 @@ pairs of calibration data; magnitude criteria ignore them.
   scores are summed over a group (a hidden unit, in structured pruning).
 - ``taylor``: ``|w * dL/dw|``, the first-order estimate of the loss change when ``w`` is
   set to zero, with the gradient of the mean loss over the calibration batches.
+- ``obd``: Optimal Brain Damage's saliency ``F_ii * w**2 / 2``, the empirical Fisher
+  (mean squared per-batch gradient) standing in for the Hessian's diagonal (LeCun,
+  Denker and Solla 1990).
+- ``random``: seeded uniform scores, the baseline every criterion must beat.
 - ``activation``: ``|w_ij| * ||x_j||``, the weight times the L2 norm of its input over
   the calibration batches (the Wanda criterion): a large weight on an input that is
   rarely on matters little.
@@ -50,6 +54,24 @@ def taylor(model: EvalNet, batches: Batches | None) -> dict[str, torch.Tensor]:
     return scores
 
 
+def obd(model: EvalNet, batches: Batches | None) -> dict[str, torch.Tensor]:
+    _need(batches, "obd")
+    model.train()
+    squares = {k: torch.zeros_like(w) for k, w in weights(model).items()}
+    for x, target in batches:
+        model.zero_grad(set_to_none=True)
+        model.loss(model(x), target).backward()
+        for k, w in weights(model).items():
+            squares[k] += w.grad ** 2 / len(batches)
+    model.zero_grad(set_to_none=True)
+    return {k: 0.5 * squares[k] * w.detach() ** 2 for k, w in weights(model).items()}
+
+
+def random(model: EvalNet, batches: Batches | None = None, seed: int = 0) -> dict[str, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    return {k: torch.rand(w.shape, generator=generator) for k, w in weights(model).items()}
+
+
 def activation(model: EvalNet, batches: Batches | None) -> dict[str, torch.Tensor]:
     _need(batches, "activation")
     squares = {"l1.weight": 0.0, "l2.weight": 0.0}
@@ -66,9 +88,10 @@ def _need(batches: Batches | None, name: str) -> None:
         raise ValueError(f"the {name} criterion needs calibration data (--data)")
 
 
-CRITERIA: dict[str, Criterion] = {"l1": l1, "l2": l2, "taylor": taylor, "activation": activation}
+CRITERIA: dict[str, Criterion] = {"l1": l1, "l2": l2, "taylor": taylor, "obd": obd, "activation": activation,
+                                  "random": random}
 #: Criteria that read data.
-NEEDS_DATA = frozenset({"taylor", "activation"})
+NEEDS_DATA = frozenset({"taylor", "obd", "activation"})
 
 
 def criterion_for(name: str) -> Criterion:

@@ -35,6 +35,7 @@ labels alone).
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -154,6 +155,8 @@ class Pruner:
         self.config = config
         self.data = data
         self.criterion = criterion or criterion_for(config.criterion)
+        if criterion is None and config.criterion == "random":
+            self.criterion = functools.partial(self.criterion, seed=config.seed)
 
     def run(self, parent: EvalNet, progress: bool = True) -> PruneResult:
         c = self.config
