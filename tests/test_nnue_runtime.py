@@ -184,3 +184,42 @@ def test_int8_nets_keep_int16_accumulators_exactly(tmp_path, monkeypatch):
             assert infer.chess_dual_net(state, params) == infer.chess_dual_net(state, floats)
             checked += 1
     assert checked > 300
+
+
+@pytest.mark.parametrize("quant", [None, "int8"])
+def test_the_zero_skipping_dense_layer_equals_the_dense_one(quant, tmp_path):
+    """Activation sparsity (issue 18): the kernel that skips blocks of 4 zero activations
+    gives the dense kernel's output on real positions, and with no, some or all of the
+    accumulators' outputs zero."""
+    from searchprune.evaluation import simd
+
+    net = read_net(nnue.export(_model(64, seed=4), tmp_path, quant=quant))
+    params, game = infer.pack(net), get_game("chess")
+    short = bool(params[infer.P_SHORT])
+    dense, skip = ((simd.short_columns, simd.short_columns_skip) if short
+                   else (simd.dense_columns, simd.dense_columns_skip))
+    width = 32 if short else 16
+    fan_in = int(params[infer.P_L2_IN])
+    chunks = -(-fan_in // width)
+    unscale = np.float32(params[infer.P_AUX]) if short else np.float32(1.0)
+    values = params.view(np.int16) if short else params
+    zero, one = (0, 127) if short else (0.0, 1.0)
+    seen = set()
+    for board in _boards(60, seed=9):
+        state = game.parse_position(board.fen())
+        infer.chess_dual_net_reset(state, params)
+        pre = infer._acc_in(params, infer._units(params), state[kernels.HPLY], 0)
+        for case in ("real", "none zero", "all zero", "half zero"):
+            acc = values[pre:pre + fan_in]
+            if case == "none zero":
+                acc[:] = np.clip(acc, one / 4, one) if short else np.clip(acc, 0.25, 1.0)
+            elif case == "all zero":
+                acc[:] = -1 if short else -0.5
+            elif case == "half zero":
+                acc[::2] = zero
+            args = (params, int(params[infer.P_W2]), pre, chunks, int(params[infer.P_B2]), int(params[infer.P_W3]),
+                    unscale)
+            assert abs(float(skip(*args)) - float(dense(*args))) <= 1e-6, case
+            seen.add((case, bool(np.any(np.clip(acc, 0, None) == 0))))
+            infer.chess_dual_net_reset(state, params)
+    assert ("real", True) in seen  # real positions do have zero activations

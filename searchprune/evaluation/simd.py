@@ -148,7 +148,7 @@ def _halves(builder, sums, add):
     return out
 
 
-def _columns_intrinsic(integer: bool, short_input: bool = False):
+def _columns_intrinsic(integer: bool, short_input: bool = False, skip_zero: bool = False):
     """The dense second layer by columns: per input, its 32 weights times its activation.
 
     Float: ``weights`` holds ``[16 * chunks, 32]`` floats (input by input); each chunk of
@@ -165,6 +165,12 @@ def _columns_intrinsic(integer: bool, short_input: bool = False):
     ``short_input`` (with ``integer``): ``pre`` is an offset in int16 units of int16
     accumulators (the int8 chess nets keep them so); a chunk is one load of 32 of them,
     clipped to ``[0, 127]`` (``_short_chunk``), and the rest is as above.
+
+    ``skip_zero`` (activation sparsity, issue 18): after the clipped ReLU many activations
+    are exactly zero. Each chunk's lanes are tested against zero once (one compare to a
+    16-bit mask), and every block of 4 lanes (4 inputs, or 4 int16 pairs) that is all zero
+    skips its multiply-adds, as Stockfish's sparse input layer skips zero blocks. The sums
+    are those of the dense kernel less terms that are exactly zero.
     """
     @intrinsic
     def columns(typingctx, params, weights, pre, chunks, b2, w3, unscale):
@@ -190,7 +196,7 @@ def _columns_intrinsic(integer: bool, short_input: bool = False):
                     chunk = builder.bitcast(_int16_chunk(builder, base, first), _VI)
                 else:
                     chunk = _clip_vector(builder, _load(builder, base, first, _VF))
-                for j in range(16):  # inputs (float) or input pairs (int16) of the chunk
+                def one_input(j):  # input (float) or input pair (int16) j of the chunk
                     column = builder.mul(builder.add(builder.mul(loop.index, ir.Constant(i64, 16)),
                                                      ir.Constant(i64, j)), ir.Constant(i64, OUTPUTS))
                     if integer:
@@ -207,6 +213,19 @@ def _columns_intrinsic(integer: bool, short_input: bool = False):
                         else:
                             product = builder.fmul(_load(builder, base, at, _VF), activation, flags=_FAST)
                             builder.store(builder.fadd(builder.load(acc), product, flags=_FAST), acc)
+
+                if not skip_zero:
+                    for j in range(16):
+                        one_input(j)
+                else:
+                    lanes = builder.bitcast(chunk, _VI)
+                    nonzero = builder.bitcast(builder.icmp_unsigned("!=", lanes, ir.Constant(_VI, [0] * 16)),
+                                              ir.IntType(16))
+                    for block in range(4):
+                        bits = builder.and_(nonzero, ir.Constant(ir.IntType(16), 0xF << (4 * block)))
+                        with builder.if_then(builder.icmp_unsigned("!=", bits, ir.Constant(ir.IntType(16), 0))):
+                            for j in range(4 * block, 4 * block + 4):
+                                one_input(j)
             if integer:
                 totals = _int_totals(builder, sums, unscale)
             else:
@@ -304,6 +323,8 @@ def _groups24_int16_intrinsic():
 _dense_columns_simd = _columns_intrinsic(integer=False)
 _int16_columns_simd = _columns_intrinsic(integer=True)
 _short_columns_simd = _columns_intrinsic(integer=True, short_input=True)
+_dense_columns_skip_simd = _columns_intrinsic(integer=False, skip_zero=True)
+_short_columns_skip_simd = _columns_intrinsic(integer=True, short_input=True, skip_zero=True)
 _sparse24_groups_simd = _groups24_intrinsic()
 _int16_sparse24_groups_simd = _groups24_int16_intrinsic()
 
@@ -408,6 +429,16 @@ if HAVE_AVX512:
         return _short_columns_simd(params, weights, pre, chunks, b2, w3, unscale)
 
     @njit(**JIT_FAST)
+    def dense_columns_skip(params: np.ndarray, weights: int, pre: int, chunks: int, b2: int, w3: int,
+                           unscale: np.float32) -> np.float32:
+        return _dense_columns_skip_simd(params, weights, pre, chunks, b2, w3, unscale)
+
+    @njit(**JIT_FAST)
+    def short_columns_skip(params: np.ndarray, weights: int, pre: int, chunks: int, b2: int, w3: int,
+                           unscale: np.float32) -> np.float32:
+        return _short_columns_skip_simd(params, weights, pre, chunks, b2, w3, unscale)
+
+    @njit(**JIT_FAST)
     def sparse24_groups(params: np.ndarray, values: int, selectors: int, pre: int, chunks: int, b2: int,
                         w3: int) -> np.float32:
         return _sparse24_groups_simd(params, values, selectors, pre, chunks, b2, w3)
@@ -417,8 +448,8 @@ if HAVE_AVX512:
                               w3: int, unscale: np.float32) -> np.float32:
         return _int16_sparse24_groups_simd(params, values, selectors, pre, chunks, b2, w3, unscale)
 else:
-    dense_columns = dense_columns_portable
+    dense_columns = dense_columns_skip = dense_columns_portable
     int16_columns = int16_columns_portable
-    short_columns = short_columns_portable
+    short_columns = short_columns_skip = short_columns_portable
     sparse24_groups = sparse24_groups_portable
     int16_sparse24_groups = int16_sparse24_groups_portable
