@@ -9,9 +9,14 @@
 - ``schedule``: the ``Pruner`` that applies a method on a schedule (one-shot,
   iterative, AGP cubic, lottery-ticket rewinding), fine-tuning between steps with the
   masks held, and ``prune_net``, which writes the result as a net file.
+- ``dual``: the same for the two-perspective chess net (``nets.nnue``): accumulator
+  units removed whole, unstructured and 2:4 masks and layer-wise OBS on its dense
+  layer, the hybrid of both, pruning inside a training run (gradual and dynamic masks),
+  and ``prune_dual_net``; fine-tuning runs ``nnue.train`` itself.
 
-The prunable weights are the two large matrices, ``l1.weight`` (inputs -> hidden) and
-``l2.weight`` (hidden -> 32). The 32-weight output layer and the biases stay dense.
+In the single-perspective ``EvalNet`` the prunable weights are the two large matrices,
+``l1.weight`` (inputs -> hidden) and ``l2.weight`` (hidden -> 32). The 32-weight output
+layer and the biases stay dense.
 """
 
 from searchprune.nets.prune.importance import CRITERIA
