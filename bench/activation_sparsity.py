@@ -38,24 +38,18 @@ from searchprune.nets import packed, teacher_games
 
 
 @njit(**JIT_FAST)
-def _dense_loop(params, weights, pre, chunks, b2, w3, unscale, repeat, short):
+def _kernel_loop(params, weights, pre, chunks, b2, w3, unscale, repeat, short, skip):
+    """The dense layer ``repeat`` times: the dense or the zero-skipping kernel."""
     total = np.float32(0.0)
     for _ in range(repeat):
-        if short:
+        if short and skip:
+            total += simd.short_columns_skip(params, weights, pre, chunks, b2, w3, unscale)
+        elif short:
             total += simd.short_columns(params, weights, pre, chunks, b2, w3, unscale)
+        elif skip:
+            total += simd.dense_columns_skip(params, weights, pre, chunks, b2, w3, unscale)
         else:
             total += simd.dense_columns(params, weights, pre, chunks, b2, w3, unscale)
-    return total
-
-
-@njit(**JIT_FAST)
-def _skip_loop(params, weights, pre, chunks, b2, w3, unscale, repeat, short):
-    total = np.float32(0.0)
-    for _ in range(repeat):
-        if short:
-            total += simd.short_columns_skip(params, weights, pre, chunks, b2, w3, unscale)
-        else:
-            total += simd.dense_columns_skip(params, weights, pre, chunks, b2, w3, unscale)
     return total
 
 
@@ -89,9 +83,8 @@ def measure(path: Path, fens: list[str], repeat: int) -> dict:
         call = (params, args[0], pre, *args[2:], repeat, short)
         timings = {}
         for name in (("dense", "skip") if index % 2 == 0 else ("skip", "dense")):
-            loop = _dense_loop if name == "dense" else _skip_loop
             start = time.perf_counter()
-            loop(*call)
+            _kernel_loop(*call, name == "skip")
             timings[name] = (time.perf_counter() - start) / repeat * 1e6
         dense_us.append(timings["dense"])
         skip_us.append(timings["skip"])

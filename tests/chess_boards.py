@@ -40,3 +40,19 @@ def material_records(count: int, seed: int = 0):
                       for p in board.piece_map().values())
         out.append(packed.pack(board, 100 * balance, packed.DRAW))
     return np.array(out, dtype=packed.RECORD)
+
+
+def random_dual_model(width: int, seed: int = 0):
+    """A two-perspective chess net with weights large enough that every layer's clipping
+    is exercised (torch: the oracle of the runtime and of pruning)."""
+    import torch
+
+    from searchprune.nets import nnue
+
+    torch.manual_seed(seed)
+    model = nnue.ChessNnue(width)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.normal_(0.0, 0.3)
+        model.ft.weight[nnue.PAD].zero_()
+    return model

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chess_boards import random_boards  # noqa: E402
+from chess_boards import random_boards, random_dual_model  # noqa: E402
 
 from searchprune.evaluation import infer  # noqa: E402
 from searchprune.evaluation.store import load_net, read_net
@@ -27,17 +27,6 @@ from searchprune.nets import nnue, packed
 from searchprune.paths import shared_data_dir
 from searchprune.search.driver import Searcher
 from searchprune.search.limits import Limit
-
-
-def _model(width: int, seed: int = 0) -> nnue.ChessNnue:
-    """A net with weights large enough that every layer's clipping is exercised."""
-    torch.manual_seed(seed)
-    model = nnue.ChessNnue(width)
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.normal_(0.0, 0.3)
-        model.ft.weight[nnue.PAD].zero_()
-    return model
 
 
 def _boards(count: int, seed: int = 1) -> list[chess.Board]:
@@ -53,7 +42,7 @@ def _torch_outputs(model: nnue.ChessNnue, boards: list[chess.Board]) -> np.ndarr
 
 @pytest.fixture(scope="module")
 def dual(tmp_path_factory):
-    model = _model(64)
+    model = random_dual_model(64)
     return model, read_net(nnue.export(model, tmp_path_factory.mktemp("nets")))
 
 
@@ -79,7 +68,7 @@ def test_float_evaluation_equals_torch(dual):
 def test_int8_evaluation_is_within_the_quantisation_error(tmp_path):
     """int16 first layer at scale 127, int8 second layer: the output moves by at most a few
     hundredths of a pawn on these random weights (measured: see the bound)."""
-    model = _model(64, seed=2)
+    model = random_dual_model(64, seed=2)
     net = read_net(nnue.export(model, tmp_path, quant="int8"))
     assert net.quant == "int8"
     boards = _boards(200, seed=3)
@@ -148,7 +137,7 @@ def test_int8_nets_keep_int16_accumulators_exactly(tmp_path, monkeypatch):
     """An int8 net's accumulators are int16 sums of its stored integer rows: after random
     walks they equal a refresh exactly, and the evaluation equals the float-accumulator
     path over the same dequantised weights."""
-    model = _model(64, seed=4)
+    model = random_dual_model(64, seed=4)
     net = read_net(nnue.export(model, tmp_path, quant="int8"))
     params, fresh = infer.pack(net), infer.pack(net)
     assert params[infer.P_SHORT] == 1 and params[infer.P_TAIL] == infer.TAIL_SHORT
@@ -193,7 +182,7 @@ def test_the_zero_skipping_dense_layer_equals_the_dense_one(quant, tmp_path):
     accumulators' outputs zero."""
     from searchprune.evaluation import simd
 
-    net = read_net(nnue.export(_model(64, seed=4), tmp_path, quant=quant))
+    net = read_net(nnue.export(random_dual_model(64, seed=4), tmp_path, quant=quant))
     params, game = infer.pack(net), get_game("chess")
     short = bool(params[infer.P_SHORT])
     dense, skip = ((simd.short_columns, simd.short_columns_skip) if short

@@ -23,18 +23,7 @@ from searchprune.nets import nnue, packed
 from searchprune.nets.prune import dual
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chess_boards import material_records  # noqa: E402
-
-
-def _random_model(width: int, seed: int = 0) -> nnue.ChessNnue:
-    """Weights large enough that every layer's clipping is exercised."""
-    torch.manual_seed(seed)
-    model = nnue.ChessNnue(width)
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.normal_(0.0, 0.3)
-        model.ft.weight[nnue.PAD].zero_()
-    return model
+from chess_boards import material_records, random_dual_model  # noqa: E402
 
 
 def _outputs(model: nnue.ChessNnue, records: np.ndarray) -> torch.Tensor:
@@ -70,7 +59,7 @@ def trained(tmp_path_factory):
 
 @pytest.mark.parametrize("criterion", ["l1", "random", "taylor", "obd", "activation"])
 def test_shrink_equals_the_masked_full_width_net(criterion, positions):
-    model = _random_model(32)
+    model = random_dual_model(32)
     batches = dual.calibration(positions, 128)
     keep = dual.units_to_keep(dual.unit_scores(model, criterion, batches), 13)
     small = dual.shrink(model, keep)
@@ -81,7 +70,7 @@ def test_shrink_equals_the_masked_full_width_net(criterion, positions):
 
 
 def test_a_shrunk_net_runs_in_the_runtime_at_its_odd_width(tmp_path, positions):
-    model = _random_model(32, seed=3)
+    model = random_dual_model(32, seed=3)
     small = dual.shrink(model, dual.units_to_keep(dual.unit_scores(model, "l1"), 13))
     path = nnue.export(small, tmp_path)
     assert read_net(path).manifest["sizes"] == [768, 13, 32, 1, 2]
@@ -92,7 +81,7 @@ def test_a_shrunk_net_runs_in_the_runtime_at_its_odd_width(tmp_path, positions):
 
 @pytest.mark.parametrize("fmt", ["csr", "2:4"])
 def test_l2_masks_export_in_their_sparse_format(fmt, tmp_path, positions):
-    model = _random_model(32, seed=5)
+    model = random_dual_model(32, seed=5)
     mask = dual.l2_masks(model, "unstructured" if fmt == "csr" else "2:4", amount=0.75)
     dual.hold(mask)(model, 0)
     weights = model.l2.weight.detach().numpy()
@@ -109,11 +98,11 @@ def test_a_dense_net_is_refused_as_2_4(tmp_path):
     from searchprune.evaluation.store import NetError
 
     with pytest.raises(NetError, match="cannot export as 2:4"):
-        nnue.export(_random_model(8), tmp_path, fmt="2:4")
+        nnue.export(random_dual_model(8), tmp_path, fmt="2:4")
 
 
 def test_criteria_refuse_unknown_names_and_missing_data():
-    model = _random_model(8)
+    model = random_dual_model(8)
     with pytest.raises(ValueError, match="unknown criterion"):
         dual.unit_scores(model, "magic")
     with pytest.raises(ValueError, match="needs calibration positions"):
@@ -123,7 +112,7 @@ def test_criteria_refuse_unknown_names_and_missing_data():
 
 
 def test_random_scores_are_seeded():
-    model = _random_model(16)
+    model = random_dual_model(16)
     assert torch.equal(dual.unit_scores(model, "random", seed=1), dual.unit_scores(model, "random", seed=1))
     assert not torch.equal(dual.unit_scores(model, "random", seed=1), dual.unit_scores(model, "random", seed=2))
 
@@ -166,7 +155,7 @@ def test_a_starting_model_of_another_width_is_refused(tmp_path):
     records = material_records(50, seed=6)
     with pytest.raises(ValueError, match="16 wide"):
         nnue.train(nnue.NnueConfig(width=8, epochs=1, batch_size=10, threads=1, val_fraction=0.2), records,
-                   tmp_path / "run", progress=False, init=_random_model(16))
+                   tmp_path / "run", progress=False, init=random_dual_model(16))
 
 
 def test_load_model_refuses_a_single_perspective_net(tmp_path):
