@@ -245,3 +245,18 @@ def test_the_prune_command_prunes_a_chess_dual_net(trained, tmp_path):
     assert refused.exit_code == 1 and "--schedule is not supported for chess-dual" in refused.output
     no_data = CliRunner().invoke(main, ["prune", str(parent), "--method", "2:4", "--criterion", "obd", "--out", str(out)])
     assert no_data.exit_code == 1 and "give --data" in no_data.output
+
+
+def test_a_gradually_pruned_run_resumes_to_the_same_weights(tmp_path):
+    records = material_records(600, seed=10)
+    config = nnue.NnueConfig(width=8, epochs=2, batch_size=50, seed=3, threads=1, val_fraction=0.1)
+
+    def schedule():
+        return dual.GradualMagnitude(0.6, start=2, end=12, every=3)
+
+    straight = nnue.train(config, records, tmp_path / "a", progress=False, after_step=schedule())["model"]
+    nnue.train(config, records, tmp_path / "b", progress=False, stop_after=6, after_step=schedule())
+    resumed = nnue.train(config, records, tmp_path / "b", progress=False, resume=True, after_step=schedule())["model"]
+    for name, tensor in straight.state_dict().items():
+        assert torch.equal(tensor, resumed.state_dict()[name]), name
+    assert float((straight.l2.weight == 0).float().mean()) == pytest.approx(0.6, abs=1 / straight.l2.weight.numel())

@@ -166,7 +166,8 @@ def train(config: NnueConfig, records: np.ndarray, out: Path, *, resume: bool = 
 
     Fine-tuning (``searchprune.nets.prune.dual``): ``init`` is the starting model (copied;
     its width must be ``config.width``), ``after_step(model, step)`` runs after every
-    optimiser step (holding pruning masks, or moving them on a schedule), and with a
+    optimiser step (holding pruning masks, or moving them on a schedule; one with a
+    ``resume(model)`` method is told when the run resumes from its checkpoint), and with a
     ``teacher`` the target is ``(1 - distil)`` times the label plus ``distil`` times the
     teacher's own win probability (knowledge distillation).
     """
@@ -195,6 +196,8 @@ def train(config: NnueConfig, records: np.ndarray, out: Path, *, resume: bool = 
         model.load_state_dict(saved["model"])
         optimiser.load_state_dict(saved["optimiser"])
         state = {k: saved[k] for k in state}
+        if hasattr(after_step, "resume"):
+            after_step.resume(model)  # a pruning schedule takes its mask back from the weights
     elif path.exists():
         raise ValueError(f"{out} holds a run already: resume it, or use another folder")
 

@@ -241,6 +241,12 @@ def obs_l2(model: ChessNnue, batches, method: str, amount: float | None = None,
     return mask
 
 
+def _resumed_mask(weight: torch.Tensor) -> torch.Tensor | None:
+    """The mask of a run resumed from a checkpoint: its exact zeros (None if it has none)."""
+    kept = weight.detach() != 0
+    return None if bool(kept.all()) else kept
+
+
 class GradualMagnitude:
     """An ``after_step`` that prunes ``l2`` gradually inside a training run (Zhu and Gupta's
     AGP): every ``every`` steps from ``start`` to ``end`` the sparsity rises along
@@ -256,6 +262,10 @@ class GradualMagnitude:
     def sparsity_at(self, step: int) -> float:
         t = min(1.0, max(0.0, (step - self.start) / (self.end - self.start)))
         return self.amount * (1 - (1 - t) ** 3)
+
+    def resume(self, model: ChessNnue) -> None:
+        """A run resumed from its checkpoint: the mask is the checkpoint's zeros."""
+        self.mask = _resumed_mask(model.l2.weight)
 
     def __call__(self, model: ChessNnue, step: int) -> None:
         due = self.start <= step <= self.end and ((step - self.start) % self.every == 0 or step == self.end)
@@ -288,6 +298,10 @@ class DynamicSparse:
             self._move(weight, step)
         with torch.no_grad():
             weight.mul_(self.mask)
+
+    def resume(self, model: ChessNnue) -> None:
+        """A run resumed from its checkpoint: the mask is the checkpoint's zeros."""
+        self.mask = _resumed_mask(model.l2.weight)
 
     def _move(self, weight: torch.Tensor, step: int) -> None:
         share = self.drop * 0.5 * (1 + math.cos(math.pi * step / self.end))
