@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         f"- date: {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}",
         f"- machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}; "
         f"load average at start {os.getloadavg()[0]:.2f}",
-        f"- table: {solver.keys.size:,} slots ({args.tt_mib:g} MiB), reset before each position (untimed); "
+        f"- table: {solver.slots:,} slots ({args.tt_mib:g} MiB), reset before each position (untimed); "
         f"{'win/draw/loss' if args.weak else 'exact'} solve",
         "",
         "| FFO | empties | score | expected | move | ok | nodes | wall s | CPU s | M nodes/s "

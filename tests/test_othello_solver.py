@@ -124,8 +124,8 @@ def test_null_window_search_bounds_the_true_value(solver):
         empty = ~(player | opponent)
         for alpha in range(value - 3, value + 3):
             solver.reset()
-            got = nws_deep(player, opponent, alpha, bin(int(empty)).count("1"), parity_of(empty), solver.keys,
-                           solver.data, solver._squares, solver._scores, solver._nodes)
+            got = nws_deep(player, opponent, alpha, bin(int(empty)).count("1"), parity_of(empty), solver.table,
+                           solver._squares, solver._scores, solver._nodes)
             if value > alpha:
                 assert alpha < got <= value, (GAME.format_position(state), alpha)
             else:
