@@ -81,6 +81,17 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def selected_rows(ffo: str) -> tuple[dict, list[int]]:
+    """The data file's rows and the FFO numbers ``ffo`` names (``40-49``, ``40,45``);
+    raises ``OSError`` or ``ValueError`` (a number not in the files) in one line."""
+    rows = load_rows(shared_data_dir() / "othello")
+    numbers = parse_selection(ffo)
+    missing = [n for n in numbers if n not in rows]
+    if missing:
+        raise ValueError(f"no FFO position numbered {missing[0]}")
+    return rows, numbers
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ffo", default="40-49", help="FFO numbers, e.g. 40-49 or 20-39 or 40,45")
@@ -91,11 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
     folder = shared_data_dir() / "othello"
     try:
-        rows = load_rows(folder)
-        numbers = parse_selection(args.ffo)
-        missing = [n for n in numbers if n not in rows]
-        if missing:
-            raise ValueError(f"no FFO position numbered {missing[0]}")
+        rows, numbers = selected_rows(args.ffo)
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

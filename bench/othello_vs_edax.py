@@ -64,7 +64,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE.parent))
 
 from connect4_vs_pons import busy_processes, machine  # noqa: E402
-from othello_endgame import edax_reference, load_rows, parse_selection  # noqa: E402 (also puts ROOT on sys.path)
+from othello_endgame import edax_reference, selected_rows  # noqa: E402 (also puts ROOT on sys.path)
 
 from searchprune.games.othello import Othello  # noqa: E402
 from searchprune.paths import shared_data_dir  # noqa: E402
@@ -238,11 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {missing} not found; {BUILD_HELP}", file=sys.stderr)
         return 2
     try:
-        rows = load_rows(shared_data_dir() / "othello")
-        numbers = parse_selection(args.ffo)
-        missing = [n for n in numbers if n not in rows]
-        if missing:
-            raise ValueError(f"no FFO position numbered {missing[0]}")
+        rows, numbers = selected_rows(args.ffo)
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
