@@ -45,7 +45,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.core.extending import intrinsic
 
-from searchprune.bits import highest_index, lowest_index, popcount
+from searchprune.bits import lowest_index, popcount
 from searchprune.config import JIT
 from searchprune.games.base import GameError
 from searchprune.games.othello import (
@@ -53,8 +53,9 @@ from searchprune.games.othello import (
     PASS,
     PLAYER,
     STATE_SIZE,
-    RAYS,
     disc_difference,
+    flips,
+    legal_moves,
 )
 from searchprune.hashing import mix
 from searchprune.search.limits import ExactScore, Limit
@@ -207,61 +208,8 @@ LINES = _line_masks()
 # -- flips and moves -------------------------------------------------------------------------
 
 
-@njit(**JIT_INLINE)
-def _flips(player: np.uint64, opponent: np.uint64, square: int) -> np.uint64:
-    """Opponent discs flipped when ``player`` plays on empty ``square`` (0 if none).
-
-    The same rays as ``games.othello.flips`` (the first square along a ray that is
-    not an opponent disc ends the run, which flips if that square is the player's),
-    but without a branch: the search calls this on squares whose outcome no branch
-    predictor can guess, and a mispredicted branch per ray cost about half its time.
-    Towards higher bits the first such square is the lowest set bit; towards lower
-    bits the highest, found on ``blockers | 1`` so that an empty set needs no test
-    (the spare bit is masked off again by ``& blockers``).
-    """
-    flipped = _ZERO
-    for d in range(4):
-        ray = RAYS[square, d]
-        blockers = ray & ~opponent
-        outflank = blockers & (~blockers + _ONE) & player
-        flipped |= ray & (outflank - np.uint64(outflank != _ZERO))
-    for d in range(4, 8):
-        ray = RAYS[square, d]
-        blockers = ray & ~opponent
-        outflank = (_ONE << np.uint64(highest_index(blockers | _ONE))) & player & blockers
-        flipped |= ray & (_ZERO - (outflank << _ONE))
-    return flipped
-
-
-@njit(**JIT)
-def _moves_one_way(player: np.uint64, o: np.uint64, shift: np.uint64) -> np.uint64:
-    """Squares one step past a run of ``o`` discs that starts next to a ``player`` disc,
-    along one line direction (``shift`` bits a step), both ways. Each run is grown by
-    doubling (1, 2, 4, then up to 6 discs long) rather than one disc a step."""
-    up = o & (player << shift)
-    up |= o & (up << shift)
-    down = o & (player >> shift)
-    down |= o & (down >> shift)
-    pre_up = o & (o << shift)
-    pre_down = o & (o >> shift)
-    two = shift + shift
-    up |= pre_up & (up << two)
-    down |= pre_down & (down >> two)
-    up |= pre_up & (up << two)
-    down |= pre_down & (down >> two)
-    return (up << shift) | (down >> shift)
-
-
-@njit(**JIT)
-def _legal_moves(player: np.uint64, opponent: np.uint64) -> np.uint64:
-    """The same set as ``games.othello.legal_moves``, in about half the operations: per
-    line direction, runs of opponent discs are grown in both ways at once by doubling.
-    Opponent discs on the A and H files are left out for every direction but the
-    vertical one, so no run wraps around the board's side."""
-    inner = opponent & _NOT_EDGE_FILES
-    moves = (_moves_one_way(player, inner, np.uint64(1)) | _moves_one_way(player, opponent, np.uint64(8))
-             | _moves_one_way(player, inner, np.uint64(7)) | _moves_one_way(player, inner, np.uint64(9)))
-    return moves & ~(player | opponent)
+#: The game's flip kernel, compiled once more to be inlined at the solver's call sites.
+_flips = njit(**JIT_INLINE)(flips.py_func)
 
 
 # -- the last empty squares -----------------------------------------------------------
@@ -441,7 +389,7 @@ def _solve_3(player: np.uint64, opponent: np.uint64, alpha: int, empty: np.uint6
                         return score
     if best > -SCORE_MAX - 1:
         return best
-    if _legal_moves(opponent, player) == 0:
+    if legal_moves(opponent, player) == 0:
         return disc_difference(player, opponent)
     return -_solve_3(opponent, player, -beta, empty, parity, nodes)
 
@@ -470,9 +418,9 @@ def _nws_shallow(player: np.uint64, opponent: np.uint64, alpha: int, empties: in
             return _last_square(player, lowest_index(empty), alpha, nodes)
         return disc_difference(player, opponent)  # a full board
     nodes[0] += 1
-    moves = _legal_moves(player, opponent)
+    moves = legal_moves(player, opponent)
     if moves == 0:
-        if _legal_moves(opponent, player) == 0:
+        if legal_moves(opponent, player) == 0:
             return disc_difference(player, opponent)
         return -_nws_shallow(opponent, player, -alpha - 1, empties, parity, nodes)
     best = -SCORE_MAX - 1
@@ -665,7 +613,7 @@ def _order_score(player: np.uint64, opponent: np.uint64, square: int, f: np.uint
     theirs = opponent & ~f
     if theirs == 0:
         return 1 << 29
-    replies = _legal_moves(theirs, mine)
+    replies = legal_moves(theirs, mine)
     mobility = popcount(replies) + popcount(replies & _CORNERS)
     near = _around(mine) & ~(mine | theirs)
     potential = popcount(near) + popcount(near & _CORNERS)
@@ -761,13 +709,13 @@ def _nws_deep(player: np.uint64, opponent: np.uint64, alpha: int, empties: int, 
             return upper
         tt_square = np.int64((entry >> np.uint64(16)) & np.uint64(0xFF))
 
-    moves = _legal_moves(player, opponent)
+    moves = legal_moves(player, opponent)
     if empties >= ETC_EMPTIES:
         cut = _etc(player, opponent, moves, beta, table)
         if cut >= beta:
             return cut
     if moves == 0:
-        if _legal_moves(opponent, player) == 0:
+        if legal_moves(opponent, player) == 0:
             return disc_difference(player, opponent)
         return -_nws_deep(opponent, player, -beta, empties, parity, table, squares, scores, nodes)
 
@@ -811,9 +759,9 @@ def _pvs(player: np.uint64, opponent: np.uint64, alpha: int, beta: int, empties:
     nodes[0] += 1
     if halted(nodes):
         return 0
-    moves = _legal_moves(player, opponent)
+    moves = legal_moves(player, opponent)
     if moves == 0:
-        if _legal_moves(opponent, player) == 0:
+        if legal_moves(opponent, player) == 0:
             best_out[empties] = NO_SQUARE
             return disc_difference(player, opponent)
         score = -_pvs(opponent, player, -beta, -alpha, empties, parity, table, squares, scores, nodes, best_out)
@@ -969,7 +917,7 @@ class OthelloSolver(Solver):
             raise GameError(f"expected an Othello state (uint64 array of {STATE_SIZE}), got {type(state).__name__}")
         if int(state[PLAYER]) & int(state[OPPONENT]):
             raise GameError("inconsistent Othello state: a square holds both colours")
-        if not _legal_moves(state[PLAYER], state[OPPONENT]) and not _legal_moves(state[OPPONENT], state[PLAYER]):
+        if not legal_moves(state[PLAYER], state[OPPONENT]) and not legal_moves(state[OPPONENT], state[PLAYER]):
             raise GameError("cannot solve a finished Othello game: neither side can move")
 
     @staticmethod
@@ -1020,7 +968,7 @@ class OthelloSolver(Solver):
         empties = 64 - bin(int(player) | int(opponent)).count("1")
         # A root that must pass is searched from the opponent's side at the same empties:
         # keep no root bound there.
-        self._arm(limit, empties if _legal_moves(player, opponent) else -1)
+        self._arm(limit, empties if legal_moves(player, opponent) else -1)
         alpha, beta = (-1, 1) if weak else (-SCORE_MAX, SCORE_MAX)
         args = (self.table, self._squares, self._scores, self._nodes)
         score = int(_solve(player, opponent, alpha, beta, *args, self._best))
@@ -1032,7 +980,7 @@ class OthelloSolver(Solver):
         if all_best and best[0] != PASS:
             # exact: the other moves reaching the score; weak: those keeping the result
             threshold = score if not weak else (score if score > 0 else (0 if score == 0 else -SCORE_MAX))
-            moves = int(_legal_moves(player, opponent))
+            moves = int(legal_moves(player, opponent))
             for square in range(64):
                 if moves >> square & 1 and square != best[0]:
                     reaches = _move_reaches(player, opponent, square, threshold, *args)
