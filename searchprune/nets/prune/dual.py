@@ -12,8 +12,8 @@ accumulator updates and dense layer both shrink.
 accumulators. The feature transformer is left alone: its cost per node is the update of
 the accumulators, which zeros in a feature's row would not make cheaper.
 
-Criteria (``UNIT_CRITERIA`` score units, ``WEIGHT_CRITERIA`` single weights of ``l2``;
-higher means keep):
+Criteria (``SCORES``: each scores single weights, ``weight_scores``, and units, their
+group's weights summed, ``unit_scores``; higher means keep):
 
 - ``l1`` / ``l2``: ``|w|`` / ``w**2``, summed over a unit's group;
 - ``random``: seeded uniform scores, the baseline every criterion must beat;
@@ -52,8 +52,7 @@ import torch
 from searchprune.nets import nnue
 from searchprune.nets.nnue import ChessNnue
 
-UNIT_CRITERIA = ("l1", "l2", "random", "taylor", "obd", "activation")
-WEIGHT_CRITERIA = ("l1", "l2", "random", "taylor", "obd", "activation")
+SCORES = ("l1", "l2", "random", "taylor", "obd", "activation")
 #: Criteria that read calibration positions.
 NEEDS_DATA = frozenset({"taylor", "obd", "activation"})
 #: Positions a calibration batch holds (gradients for taylor and obd are taken per batch).
@@ -92,8 +91,8 @@ def _gradients(model: ChessNnue, batches) -> tuple[dict[str, torch.Tensor], dict
 def weight_scores(model: ChessNnue, criterion: str, batches=None, seed: int = 0) -> dict[str, torch.Tensor]:
     """One score per weight of ``ft.weight`` (feature rows, the padding row last),
     ``ft_bias`` and ``l2.weight``, by ``criterion``."""
-    if criterion not in WEIGHT_CRITERIA:
-        raise ValueError(f"unknown criterion {criterion!r}: choose from {', '.join(WEIGHT_CRITERIA)}")
+    if criterion not in SCORES:
+        raise ValueError(f"unknown criterion {criterion!r}: choose from {', '.join(SCORES)}")
     if criterion in NEEDS_DATA and not batches:
         raise ValueError(f"the {criterion} criterion needs calibration positions (--data)")
     w = {k: p.detach() for k, p in model.named_parameters() if k in ("ft.weight", "ft_bias", "l2.weight")}
@@ -131,8 +130,6 @@ def _input_norms(model: ChessNnue, batches) -> torch.Tensor:
 def unit_scores(model: ChessNnue, criterion: str, batches=None, seed: int = 0) -> torch.Tensor:
     """One score per accumulator unit: its group's weight scores summed (``activation``:
     the unit's mean clipped output in both perspectives times its ``l2`` columns' L1 norm)."""
-    if criterion not in UNIT_CRITERIA:
-        raise ValueError(f"unknown criterion {criterion!r}: choose from {', '.join(UNIT_CRITERIA)}")
     width = model.width
     if criterion == "random":
         return torch.rand(width, generator=torch.Generator().manual_seed(seed))
@@ -325,7 +322,7 @@ class DynamicSparse:
 METHODS = ("structured", "unstructured", "2:4", "structured+2:4", "hybrid")
 #: Criteria ``prune_dual`` takes: the scores above, or ``obs`` (``obs_l2``; unstructured,
 #: 2:4 and hybrid only).
-CRITERIA = UNIT_CRITERIA + ("obs",)
+CRITERIA = SCORES + ("obs",)
 EMPTY = 0.9
 DEFAULT_FORMAT = {"structured": "dense", "unstructured": "csr", "2:4": "2:4", "structured+2:4": "2:4", "hybrid": "csr"}
 
