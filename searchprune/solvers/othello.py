@@ -208,8 +208,9 @@ LINES = _line_masks()
 # -- flips and moves -------------------------------------------------------------------------
 
 
-#: The game's flip kernel, compiled once more to be inlined at the solver's call sites.
-_flips = njit(**JIT_INLINE)(flips.py_func)
+#: The game's flip kernel, compiled once more to be inlined at the solver's call sites
+#: (with ``NUMBA_DISABLE_JIT`` the kernel is the plain function itself).
+_flips = njit(**JIT_INLINE)(getattr(flips, "py_func", flips))
 
 
 # -- the last empty squares -----------------------------------------------------------
